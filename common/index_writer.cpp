@@ -1,0 +1,34 @@
+#include "index_writer.h"
+
+#include "schema.h"
+
+namespace incidex {
+
+IndexWriter::IndexWriter(const std::filesystem::path& db, const Gazetteer& gazetteer, unsigned batch_size)
+    : db_(db.string(), Xapian::DB_CREATE_OR_OPEN), gazetteer_(gazetteer), batch_size_(batch_size ? batch_size : 1) {
+  db_.set_metadata("incidex:schema", "1");
+}
+
+IndexWriter::~IndexWriter() {
+  try {
+    commit();
+  } catch (const Xapian::Error&) {
+    // Nothing sensible to do in a destructor; the database stays at its last commit.
+  }
+}
+
+bool IndexWriter::add(const Analysis& a, const nlohmann::json& record) {
+  const std::string id_term = std::string(schema::kIdPrefix) + a.id;
+  const bool existed = db_.term_exists(id_term);
+  db_.replace_document(id_term, schema::make_document(a, gazetteer_, record));
+  if (++pending_ >= batch_size_) commit();
+  return existed;
+}
+
+void IndexWriter::commit() {
+  if (!pending_) return;
+  db_.commit();
+  pending_ = 0;
+}
+
+}  // namespace incidex

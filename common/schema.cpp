@@ -1,0 +1,159 @@
+#include "schema.h"
+
+#include <algorithm>
+
+#include "normalize.h"
+
+namespace incidex::schema {
+
+std::string_view main_prefix(Facet f) {
+  switch (f) {
+    case Facet::group: return "XG";
+    case Facet::weapon: return "XW";
+    case Facet::place: return "XL";
+    case Facet::source: return "XS";
+  }
+  return "";
+}
+
+std::string_view any_prefix(Facet f) {
+  switch (f) {
+    case Facet::group: return "XAG";
+    case Facet::weapon: return "XAW";
+    case Facet::place: return "XAL";
+    case Facet::source: return "XS";
+  }
+  return "";
+}
+
+std::string_view mention_prefix(Facet f) {
+  switch (f) {
+    case Facet::group: return "XEG";
+    case Facet::weapon: return "XEW";
+    case Facet::place: return "XEL";
+    case Facet::source: return "XS";
+  }
+  return "";
+}
+
+Xapian::valueno facet_slot(Facet f, bool any_role) {
+  switch (f) {
+    case Facet::group: return any_role ? kGroupsAny : kGroups;
+    case Facet::weapon: return any_role ? kWeaponsAny : kWeapons;
+    case Facet::place: return any_role ? kLocationsAny : kLocations;
+    case Facet::source: return kSource;
+  }
+  return Xapian::BAD_VALUENO;
+}
+
+std::string join_ids(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += kListSeparator;
+    out += id;
+  }
+  return out;
+}
+
+namespace {
+
+int specificity(const Entity& e) {
+  if (e.kind == "base" || e.kind == "airport" || e.kind == "site") return 5;
+  if (e.kind == "town") return 4;
+  if (e.kind == "district") return 3;
+  if (e.kind == "province") return 2;
+  if (e.kind == "sea" || e.kind == "region") return 1;
+  return 0;
+}
+
+void add_words(Xapian::Document& doc, const std::vector<Token>& tokens, Xapian::termpos& pos, bool title) {
+  for (const Token& t : tokens) {
+    ++pos;
+    if (t.key.size() > kMaxWordBytes) continue;
+    const std::string st = stem(t.key);
+    doc.add_posting(t.key, pos, title ? kTitleWeight : 1);
+    doc.add_term(std::string(kStemPrefix) + st, title ? kTitleWeight : 1);
+    if (title) {
+      doc.add_posting(std::string(kTitlePrefix) + t.key, pos);
+      doc.add_term(std::string(kStemPrefix) + std::string(kTitlePrefix) + st);
+    }
+  }
+}
+
+}  // namespace
+
+const Entity* main_location(const Analysis& a) {
+  const Entity* best = nullptr;
+  for (const FacetValue& v : a.locations)
+    if (v.role == Role::main && (!best || specificity(*v.entity) > specificity(*best))) best = v.entity;
+  return best;
+}
+
+Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nlohmann::json& record) {
+  Xapian::Document doc;
+  Xapian::termpos pos = 0;
+  add_words(doc, a.title_tokens, pos, true);
+  pos += 100;  // no phrase spans title and body
+  add_words(doc, a.text_tokens, pos, false);
+
+  doc.add_boolean_term(std::string(kIdPrefix) + a.id);
+  doc.add_boolean_term(std::string(kTypePrefix) + std::string(kArticleType));
+  for (Facet f : {Facet::group, Facet::weapon, Facet::place}) {
+    std::vector<std::string> main_ids, any_ids;
+    for (const FacetValue& v : a.values(f)) {
+      any_ids.push_back(v.entity->id);
+      doc.add_boolean_term(std::string(mention_prefix(f)) + v.entity->id);
+      if (v.role == Role::main) main_ids.push_back(v.entity->id);
+      // Groups are filtered as named; weapons under their category, places under every ancestor.
+      std::vector<const Entity*> terms = {v.entity};
+      if (f != Facet::group)
+        for (const Entity* anc : g.ancestors(*v.entity)) terms.push_back(anc);
+      for (const Entity* e : terms) {
+        doc.add_boolean_term(std::string(any_prefix(f)) + e->id);
+        if (v.role == Role::main) doc.add_boolean_term(std::string(main_prefix(f)) + e->id);
+      }
+    }
+    doc.add_value(facet_slot(f, false), join_ids(main_ids));
+    doc.add_value(facet_slot(f, true), join_ids(any_ids));
+  }
+  if (!a.source_id.empty()) {
+    doc.add_boolean_term(std::string(main_prefix(Facet::source)) + a.source_id);
+    doc.add_value(kSource, a.source_id);
+  }
+  if (const auto& d = a.event_date.date) {
+    doc.add_value(kEventDate, d->ymd_string());
+    doc.add_value(kEventMonth, d->ymd_string().substr(0, 6));
+    doc.add_value(kDatePrecision, std::string(to_string(d->precision)));
+    if (d->precision == DatePrecision::day) doc.add_boolean_term(std::string(kDayPrefix) + d->ymd_string());
+    doc.add_boolean_term(std::string(kMonthPrefix) + d->ymd_string().substr(0, 6));
+    doc.add_boolean_term(std::string(kYearPrefix) + d->ymd_string().substr(0, 4));
+  }
+  if (const auto& d = a.published.date) doc.add_value(kPublished, d->ymd_string());
+  if (const Entity* loc = main_location(a); loc && loc->lat && loc->lon) {
+    doc.add_value(kLat, Xapian::sortable_serialise(*loc->lat));
+    doc.add_value(kLon, Xapian::sortable_serialise(*loc->lon));
+  }
+  if (a.killed.count) doc.add_value(kKilled, Xapian::sortable_serialise(*a.killed.count));
+  if (a.injured.count) doc.add_value(kInjured, Xapian::sortable_serialise(*a.injured.count));
+
+  nlohmann::json data = record;
+  data["text"] = a.article.text;
+  doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return doc;
+}
+
+std::map<std::string, Xapian::doccount> facet_counts(const Xapian::Database& db, Facet f) {
+  std::map<std::string, Xapian::doccount> out;
+  const std::string prefix(main_prefix(f));
+  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
+    const std::string term = *it;
+    // "XG" must not pick up other prefixes that start with it: ids are lowercase, prefixes upper.
+    if (term.size() <= prefix.size() || std::isupper(static_cast<unsigned char>(term[prefix.size()]))) continue;
+    out[term.substr(prefix.size())] = it.get_termfreq();
+  }
+  return out;
+}
+
+}  // namespace incidex::schema

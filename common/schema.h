@@ -1,0 +1,79 @@
+// The layout of incidex documents in Xapian: term prefixes, value slots and stored data. Every
+// reader and writer of the index goes through these names, so they are the index format.
+//
+// Free text: folded words with positions (title and body), `Z`-prefixed English stems, title
+// words again under `S`. Facet filter terms: main-role values under XG/XW/XL (weapons also under
+// their category, places under every ancestor), any-role values under XAG/XAW/XAL, the outlet under
+// XS, the event day/month/year under XD/XM/XY, the type under XT and the unique id under Q.
+#pragma once
+
+#include <xapian.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "analyzer.h"
+
+namespace incidex::schema {
+
+inline constexpr std::string_view kIdPrefix = "Q";
+inline constexpr std::string_view kTypePrefix = "XT";
+inline constexpr std::string_view kTitlePrefix = "S";
+inline constexpr std::string_view kStemPrefix = "Z";
+inline constexpr std::string_view kDayPrefix = "XD";
+inline constexpr std::string_view kMonthPrefix = "XM";
+inline constexpr std::string_view kYearPrefix = "XY";
+inline constexpr std::string_view kArticleType = "article";
+
+// Main-role filter prefix of a facet ("XG", "XW", "XL", "XS").
+std::string_view main_prefix(Facet f);
+// Any-role filter prefix of a facet ("XAG", "XAW", "XAL"; the source has only one role: "XS").
+std::string_view any_prefix(Facet f);
+// Exact-mention prefix ("XEG", "XEW", "XEL"): the entity itself was named, in any role, without
+// ancestors. Queries use it so that a name typed in any spelling finds its entity.
+std::string_view mention_prefix(Facet f);
+
+// Value slots.
+enum Slot : Xapian::valueno {
+  kEventDate = 0,      // "YYYYMMDD" (month precision "YYYYMM00"); empty when unknown
+  kPublished = 1,      // "YYYYMMDD"
+  kEventMonth = 2,     // "YYYYMM", for histograms
+  kLat = 3,            // sortable_serialise(latitude) of the main location
+  kLon = 4,
+  kKilled = 5,         // sortable_serialise(count); empty when unknown
+  kInjured = 6,
+  kSource = 7,         // source id
+  kGroups = 8,         // main-role ids, sorted, joined by '|' (one value per document, so that
+  kWeapons = 9,        //   Xapian's ValueCountMatchSpy counts exactly, also over remote shards;
+  kLocations = 10,     //   weapons and places are stored as named and expanded when counting)
+  kGroupsAny = 11,     // the same for any role
+  kWeaponsAny = 12,
+  kLocationsAny = 13,
+  kDatePrecision = 14, // "day", "month" or empty
+};
+
+// The value slot holding a facet's ids for the given role.
+Xapian::valueno facet_slot(Facet f, bool any_role);
+
+inline constexpr char kListSeparator = '|';
+// Joins ids sorted and unique with kListSeparator.
+std::string join_ids(std::vector<std::string> ids);
+
+// Weight of title words relative to body words.
+inline constexpr Xapian::termcount kTitleWeight = 3;
+// Words longer than this (in bytes, folded) are not indexed.
+inline constexpr size_t kMaxWordBytes = 64;
+
+// Builds the document of an analysed article. `record` is the explain record; it is stored as the
+// document data together with the article text.
+Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nlohmann::json& record);
+
+// The main location of an analysed article: its most specific main-role place (the first named
+// among equals), or null.
+const Entity* main_location(const Analysis& a);
+
+// How many documents carry each main-role value of a facet, by id.
+std::map<std::string, Xapian::doccount> facet_counts(const Xapian::Database& db, Facet f);
+
+}  // namespace incidex::schema

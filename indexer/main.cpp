@@ -1,0 +1,229 @@
+// incidex-index: reads raw articles into a faceted Xapian index.
+//   incidex-index build --db DIR PATH...     index files and folders (re-indexing replaces)
+//   incidex-index explain PATH...            print each article's analysis as JSON Lines
+//   incidex-index stats --db DIR             document count and facet value counts
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <xapian.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "analyzer.h"
+#include "gazetteer.h"
+#include "index_writer.h"
+#include "ingest.h"
+#include "schema.h"
+
+namespace fs = std::filesystem;
+using namespace incidex;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void on_signal(int) { g_interrupted = true; }
+
+struct Common {
+  fs::path data_dir;
+  std::size_t max_file_mib = 32;
+};
+
+struct Engine {
+  Gazetteer gazetteer;
+  ReadOptions options;
+};
+
+Engine load_engine(const Common& c) {
+  const fs::path data = c.data_dir.empty() ? default_data_dir() : c.data_dir;
+  Engine e{Gazetteer::load(data / "gazetteer"), {}};
+  e.options.boilerplate_markers = load_boilerplate_markers(data / "boilerplate.txt");
+  e.options.max_file_bytes = c.max_file_mib << 20;
+  return e;
+}
+
+// A one-line progress display on stderr, redrawn at most ten times a second, only on a terminal.
+class Progress {
+ public:
+  explicit Progress(std::uintmax_t total_bytes) : total_(total_bytes), on_(isatty(STDERR_FILENO)) {}
+  void update(std::uintmax_t done_bytes, std::size_t articles, bool force = false) {
+    if (!on_) return;
+    const auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double frac = total_ ? static_cast<double>(done_bytes) / static_cast<double>(total_) : 1.0;
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    const double rate = secs > 0 ? articles / secs : 0;
+    const double eta = frac > 0 ? secs / frac - secs : 0;
+    fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:5.1f}%  {} articles  {:.0f}/s  ETA {}:{:02}  ", "", filled, "",
+               width - filled, frac * 100, articles, rate, static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (on_) fmt::print(stderr, "\n");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::uintmax_t total_;
+  bool on_;
+  Clock::time_point start_ = Clock::now(), last_{};
+};
+
+std::string where(const InputProblem& p) {
+  return p.line ? fmt::format("{}:{}", p.path, p.line) : p.path;
+}
+
+int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& paths, unsigned batch) {
+  Engine engine = load_engine(c);
+  Analyzer analyzer(engine.gazetteer);
+  std::map<std::string, std::size_t> skipped_by_reason;
+  std::size_t skipped = 0, warnings = 0;
+  const auto problem = [&](InputProblem&& p) {
+    fmt::print(stderr, "{}: {}: {}\n", p.skipped ? "skipped" : "warning", where(p), p.message);
+    if (p.skipped) {
+      ++skipped;
+      ++skipped_by_reason[p.message.substr(0, p.message.find(':'))];
+    } else {
+      ++warnings;
+    }
+  };
+  const auto files = list_inputs(paths, problem);
+  std::uintmax_t total_bytes = 0;
+  for (const auto& f : files) {
+    std::error_code ec;
+    total_bytes += fs::file_size(f, ec);
+  }
+
+  IndexWriter writer(db, engine.gazetteer, batch);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  Progress progress(total_bytes);
+  std::size_t read = 0, added = 0, replaced = 0;
+  std::uintmax_t done_bytes = 0;
+  for (const auto& f : files) {
+    if (g_interrupted) break;
+    read_file(f, engine.options, [&](RawArticle&& raw) {
+      if (g_interrupted) return;
+      ++read;
+      Analysis a = analyzer.analyze(std::move(raw));
+      if (writer.add(a, analyzer.explain(a))) ++replaced;
+      else ++added;
+      progress.update(done_bytes, added + replaced);
+    }, problem);
+    std::error_code ec;
+    done_bytes += fs::file_size(f, ec);
+    progress.update(done_bytes, added + replaced);
+  }
+  writer.commit();
+  progress.update(done_bytes, added + replaced, true);
+  progress.finish();
+
+  fmt::print(stderr, "{} {} files, {} articles read: {} indexed ({} new, {} replaced), {} skipped{}; {} documents in {}\n",
+             g_interrupted ? "interrupted after" : "read", files.size(), read, added + replaced, added, replaced,
+             skipped, warnings ? fmt::format(", {} warnings", warnings) : "", writer.doc_count(), db.string());
+  for (const auto& [reason, n] : skipped_by_reason) fmt::print(stderr, "  skipped {} × {}\n", n, reason);
+  if (g_interrupted) return 130;
+  return added + replaced > 0 ? 0 : 1;
+}
+
+int run_explain(const Common& c, const std::vector<fs::path>& paths) {
+  Engine engine = load_engine(c);
+  Analyzer analyzer(engine.gazetteer);
+  std::size_t explained = 0;
+  const auto problem = [&](InputProblem&& p) {
+    fmt::print(stderr, "{}: {}: {}\n", p.skipped ? "skipped" : "warning", where(p), p.message);
+  };
+  for (const auto& f : list_inputs(paths, problem))
+    read_file(f, engine.options, [&](RawArticle&& raw) {
+      const Analysis a = analyzer.analyze(std::move(raw));
+      std::cout << analyzer.explain(a).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      ++explained;
+    }, problem);
+  return explained > 0 ? 0 : 1;
+}
+
+int run_stats(const Common& c, const fs::path& db_path, std::size_t top, bool as_json) {
+  Engine engine = load_engine(c);
+  Xapian::Database db(db_path.string());
+  nlohmann::json out = {{"documents", db.get_doccount()}, {"facets", nlohmann::json::object()}};
+  for (Facet f : kAllFacets) {
+    auto counts = schema::facet_counts(db, f);
+    std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    nlohmann::json values = nlohmann::json::array();
+    for (std::size_t i = 0; i < sorted.size() && i < top; ++i) {
+      const Entity* e = engine.gazetteer.find(f, sorted[i].first);
+      values.push_back({{"id", sorted[i].first}, {"name", e ? e->name : sorted[i].first}, {"count", sorted[i].second}});
+    }
+    out["facets"][std::string(facet_name(f))] = {{"distinct", counts.size()}, {"values", values}};
+  }
+  if (as_json) {
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  fmt::print("{} documents in {}\n", db.get_doccount(), db_path.string());
+  for (Facet f : kAllFacets) {
+    const auto& facet = out["facets"][std::string(facet_name(f))];
+    fmt::print("\n{} ({} distinct values, main role)\n", facet_name(f), facet["distinct"].get<std::size_t>());
+    for (const auto& v : facet["values"])
+      fmt::print("  {:>7}  {:<40} {}\n", v["count"].get<std::size_t>(), v["id"].get<std::string>(),
+                 v["name"].get<std::string>());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"incidex-index: index conflict news articles into a faceted Xapian database"};
+  app.require_subcommand(1);
+  Common common;
+  app.add_option("--data", common.data_dir, "Data folder with gazetteer/ and boilerplate.txt (default: the project's data/)");
+
+  fs::path db;
+  std::vector<fs::path> paths;
+  unsigned batch = 1000;
+  auto* build = app.add_subcommand("build", "Index files and folders (re-indexing the same article replaces it)");
+  build->add_option("--db", db, "Xapian database folder (created when missing)")->required();
+  build->add_option("--batch", batch, "Articles per commit")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  build->add_option("--max-file-size", common.max_file_mib, "Skip text, JSON and HTML files larger than this many MiB")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))->capture_default_str();
+  build->add_option("paths", paths, "Files or folders (read recursively)")->required();
+
+  std::vector<fs::path> explain_paths;
+  auto* explain = app.add_subcommand("explain", "Print each article's analysis as JSON Lines, without indexing");
+  explain->add_option("paths", explain_paths, "Files or folders")->required();
+
+  fs::path stats_db;
+  std::size_t top = 20;
+  bool as_json = false;
+  auto* stats = app.add_subcommand("stats", "Print document count and facet value counts");
+  stats->add_option("--db", stats_db, "Xapian database folder")->required()->check(CLI::ExistingDirectory);
+  stats->add_option("--top", top, "Values to list per facet")->capture_default_str();
+  stats->add_flag("--json", as_json, "Print JSON");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*build) return run_build(common, db, paths, batch);
+    if (*explain) return run_explain(common, explain_paths);
+    if (*stats) return run_stats(common, stats_db, top, as_json);
+  } catch (const GazetteerError& e) {
+    fmt::print(stderr, "incidex-index: gazetteer error: {}\n", e.what());
+    return 2;
+  } catch (const Xapian::Error& e) {
+    fmt::print(stderr, "incidex-index: {}: {}\n", e.get_type(), e.get_msg());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "incidex-index: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}
