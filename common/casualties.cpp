@@ -74,9 +74,26 @@ std::optional<std::pair<int, std::size_t>> read_number(const std::vector<Token>&
   return std::nullopt;
 }
 
-Casualties find_casualties(const std::vector<Token>& t, std::string_view /*text*/, std::size_t first, std::size_t last) {
+Casualties find_casualties(const std::vector<Token>& t, std::string_view text, std::size_t first, std::size_t last) {
   Casualties out;
   last = std::min(last, t.size());
+  // True when only spaces (no punctuation) stand between tokens a and b.
+  const auto joined = [&](std::size_t a, std::size_t b) {
+    const std::string_view gap = text.substr(t[a].byte_end, t[b].byte_begin - t[a].byte_end);
+    return gap.find_first_not_of(" \t\n-") == std::string_view::npos;
+  };
+  // A second figure joined by "and" within a few words: "a commander and two guards".
+  const auto and_more = [&](std::size_t from, std::size_t limit) -> std::optional<std::pair<int, std::size_t>> {
+    for (std::size_t k = from; k < limit && k < from + 4; ++k) {
+      if (t[k].key != "and") continue;
+      if (k + 1 < limit) {
+        if (auto num = read_number(t, k + 1, limit)) return std::make_pair(num->first, k + 1 + num->second);
+        if (t[k + 1].key == "a" || t[k + 1].key == "an") return std::make_pair(1, k + 2);
+      }
+      break;
+    }
+    return std::nullopt;
+  };
   const auto set = [&](Verb v, int n, std::size_t a, std::size_t b) {
     auto& slot = v == Verb::kill ? out.killed : out.injured;
     if (!slot) slot = CasualtyFigure{n, static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b)};
@@ -122,20 +139,25 @@ Casualties find_casualties(const std::vector<Token>& t, std::string_view /*text*
     // "killed a foreign civilian contractor".
     if (k != "dead" && k != "deaths" && k != "fatalities" && k != "injuries" && k != "wounds") {
       std::size_t n = skip_qualifiers(j + 1);
-      if (n < last && t[n].sentence == t[j].sentence) {
-        if (auto num = read_number(t, n, last)) {
-          set(v, num->first, j, n + num->second);
-          continue;
-        }
-        if ((t[n].key == "a" || t[n].key == "an") && n + 1 < last && verb_of(t[n + 1].key) == Verb::none) {
-          set(v, 1, j, n + 2);
+      if (n < last && t[n].sentence == t[j].sentence && joined(j, j + 1)) {
+        std::optional<std::pair<int, std::size_t>> num = read_number(t, n, last);
+        if (!num && (t[n].key == "a" || t[n].key == "an") && n + 1 < last && verb_of(t[n + 1].key) == Verb::none)
+          num = std::make_pair(1, std::size_t{1});
+        if (num) {
+          int count = num->first;
+          std::size_t end = n + num->second;
+          if (auto more = and_more(end + 1, last)) {  // skip the noun after the first figure
+            count += more->first;
+            end = more->second;
+          }
+          set(v, count, j, end);
           continue;
         }
       }
     }
     // Number first: "three US soldiers were killed", "four of their militiamen were killed",
     // "25 dead", "a civilian contractor was killed". Look back up to six words.
-    for (std::size_t back = 1; back <= 6 && back <= j - first; ++back) {
+    for (std::size_t back = 1; back <= 7 && back <= j - first; ++back) {
       std::size_t n = j - back;
       if (t[n].sentence != t[j].sentence) break;
       if (verb_of(t[n].key) != Verb::none) break;
@@ -149,10 +171,23 @@ Casualties find_casualties(const std::vector<Token>& t, std::string_view /*text*
         // "a day after ... killed": the number must not be followed by a time word.
         if (n + num->second < j && is_any(t[n + num->second].key, {"days", "day", "weeks", "months", "years", "hours", "rockets", "drones", "missiles"}))
           break;
-        set(v, num->first, n, j + 1);
+        // "two Americans and one Briton were killed": add the figure before "and".
+        int count = num->first;
+        std::size_t begin = n;
+        for (std::size_t k = n; k > first && k + 3 >= n && t[k - 1].sentence == t[j].sentence; --k) {
+          if (t[k - 1].key != "and") continue;
+          for (std::size_t m = k - 1; m > first && m + 4 >= k; --m)
+            if (auto before = read_number(t, m - 1, k - 1)) {
+              count += before->first;
+              begin = m - 1;
+              break;
+            }
+          break;
+        }
+        set(v, count, begin, j + 1);
         break;
       }
-      if ((t[n].key == "a" || t[n].key == "an") && back >= 2 && back <= 4) {
+      if ((t[n].key == "a" || t[n].key == "an") && back >= 2 && back <= 5) {
         // "a (foreign) (civilian) contractor was killed"
         const std::string& aux = t[j - 1].key;
         if (is_any(aux, {"was", "been", "is"})) {

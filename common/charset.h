@@ -13,17 +13,14 @@ namespace incidex {
 // surrogates or code points past U+10FFFF.
 bool is_valid_utf8(std::string_view bytes);
 
-// True when the first 8 KiB look like binary content: a NUL byte, or more than 10% control
-// characters other than tab, line feed, carriage return, vertical tab and form feed. Text that
-// starts with a UTF-16 byte-order mark is not binary.
+// True when the first 8 KiB look like binary content: a NUL byte or over 10% control characters
+// (tab, CR, LF, VT and FF are text), unless the bytes start with a UTF-16 byte-order mark.
 bool looks_binary(std::string_view bytes);
 
-// `bytes` decoded to UTF-8, with `*charset_name` (when given) set to the charset it was read as.
-// Valid UTF-8 passes through without its BOM ("UTF-8"); so does text with at least twice as many
-// well-formed multi-byte UTF-8 sequences as broken ones (each broken byte becomes U+FFFD). UTF-16 with a BOM is converted ("UTF-16LE"/"UTF-16BE"). Anything else goes
-// through ICU's charset detector (confidence >= 10; ISO-8859-1 is read as its superset
-// windows-1252) whose conversion leaves at most 5% of the characters undefined. nullopt when no
-// charset fits.
+// `bytes` as UTF-8, with `*charset_name` set to what they were read as: UTF-8 (BOM stripped; text
+// with at least twice as many good multi-byte sequences as broken bytes keeps UTF-8, each broken
+// byte U+FFFD), UTF-16 with a BOM, else ICU's best detection with confidence >= 10 (ISO-8859-1 read
+// as windows-1252) that leaves at most 5% of the characters undefined. nullopt when nothing fits.
 std::optional<std::string> to_utf8(std::string_view bytes, std::string* charset_name = nullptr);
 
 // `bytes` converted from the named charset (an ICU converter name or alias) to UTF-8; bytes that

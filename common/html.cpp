@@ -26,7 +26,9 @@ std::string lower(std::string_view s) {
 }
 
 bool is_element(const xmlNode* n) { return n->type == XML_ELEMENT_NODE; }
-std::string_view name_of(const xmlNode* n) { return reinterpret_cast<const char*>(n->name); }
+std::string_view name_of(const xmlNode* n) {
+  return n->name == nullptr ? std::string_view() : reinterpret_cast<const char*>(n->name);
+}
 bool is_heading(std::string_view name) {
   return name.size() == 2 && name[0] == 'h' && name[1] >= '2' && name[1] <= '6';
 }
@@ -42,14 +44,14 @@ std::string attr(const xmlNode* n, const char* name) {
 // ---- What to skip -------------------------------------------------------------------------
 
 constexpr std::array<std::string_view, 22> kSkipTags = {
-    "script", "style",  "noscript", "nav",    "header", "footer", "aside",    "figure",
-    "figcaption", "iframe", "svg", "button", "template", "select", "textarea", "input",
-    "object", "embed",  "canvas",   "video",  "audio",  "dialog"};
+    "script",     "style",  "noscript", "nav",    "header",   "footer", "aside",    "figure",
+    "figcaption", "iframe", "svg",      "button", "template", "select", "textarea", "input",
+    "object",     "embed",  "canvas",   "video",  "audio",    "dialog"};
 constexpr std::array<std::string_view, 10> kNoiseWords = {
-    "share", "social", "related", "newsletter", "comment", "advert", "promo", "breadcrumb",
-    "subscribe", "cookie"};
-constexpr std::array<std::string_view, 6> kNoiseRoles = {
-    "navigation", "complementary", "banner", "contentinfo", "search", "dialog"};
+    "share",  "social", "related",    "newsletter", "comment",
+    "advert", "promo",  "breadcrumb", "subscribe",  "cookie"};
+constexpr std::array<std::string_view, 6> kNoiseRoles = {"navigation",  "complementary", "banner",
+                                                         "contentinfo", "search",        "dialog"};
 
 bool noisy_name(std::string value) {
   value = lower(value);
@@ -122,7 +124,7 @@ std::string raw_text_of(const xmlNode* n) {  // unfiltered, for <title>, <h1> an
 // ---- Choosing the article element -----------------------------------------------------------
 
 struct Scores {
-  std::vector<const xmlNode*> articles, mains;  // in document order
+  std::vector<const xmlNode*> articles, mains;           // in document order
   std::unordered_map<const xmlNode*, std::size_t> text;  // paragraph text credited to elements
   const xmlNode* best_container = nullptr;
 };
@@ -203,10 +205,11 @@ void collect_blocks(const xmlNode* n, std::vector<std::string>& out, int depth) 
 }
 
 // Fallback for pages without paragraph elements: text between block-level elements.
-void collect_loose(const xmlNode* n, std::string& current, std::vector<std::string>& out, int depth) {
+void collect_loose(const xmlNode* n, std::string& current, std::vector<std::string>& out,
+                   int depth) {
   static constexpr std::array<std::string_view, 16> kBreaks = {
-      "br", "div", "p", "section", "li", "tr", "table", "ul", "ol", "blockquote", "pre", "hr",
-      "dd", "dt", "td", "h1"};
+      "br", "div",        "p",   "section", "li", "tr", "table", "ul",
+      "ol", "blockquote", "pre", "hr",      "dd", "dt", "td",    "h1"};
   auto flush = [&] {
     if (std::string t = collapse_whitespace(current); !t.empty()) out.push_back(std::move(t));
     current.clear();
@@ -217,8 +220,8 @@ void collect_loose(const xmlNode* n, std::string& current, std::vector<std::stri
       if (c->content != nullptr) current += reinterpret_cast<const char*>(c->content);
     } else if (is_element(c) && !skipped(c)) {
       const std::string_view name = name_of(c);
-      const bool breaks = is_heading(name) ||
-                          std::find(kBreaks.begin(), kBreaks.end(), name) != kBreaks.end();
+      const bool breaks =
+          is_heading(name) || std::find(kBreaks.begin(), kBreaks.end(), name) != kBreaks.end();
       if (breaks) flush();
       collect_loose(c, current, out, depth + 1);
       if (breaks) flush();
@@ -251,7 +254,8 @@ void collect_meta(const xmlNode* n, Meta& m, int depth) {
       }
     } else if (name == "link") {
       const std::string rel = " " + lower(attr(c, "rel")) + " ";
-      if (m.canonical.empty() && rel.find(" canonical ") != std::string::npos) m.canonical = attr(c, "href");
+      if (m.canonical.empty() && rel.find(" canonical ") != std::string::npos)
+        m.canonical = attr(c, "href");
     } else if (name == "title" && m.title.empty()) {
       m.title = collapse_whitespace(raw_text_of(c));
     } else if (name == "script") {
@@ -265,7 +269,8 @@ void collect_meta(const xmlNode* n, Meta& m, int depth) {
     if (name != "meta" && m.item_date_published.empty() && attr(c, "itemprop") == "datePublished") {
       m.item_date_published = attr(c, "datetime");
       if (m.item_date_published.empty()) m.item_date_published = attr(c, "content");
-      if (m.item_date_published.empty()) m.item_date_published = collapse_whitespace(raw_text_of(c));
+      if (m.item_date_published.empty())
+        m.item_date_published = collapse_whitespace(raw_text_of(c));
     }
     if (name != "svg") collect_meta(c, m, depth + 1);
   }
@@ -284,7 +289,8 @@ const xmlNode* find_element(const xmlNode* n, std::string_view name, int depth) 
 std::string json_ld_date(const nlohmann::json& j, int depth) {
   if (depth > 20) return {};
   if (j.is_object()) {
-    if (auto it = j.find("datePublished"); it != j.end() && it->is_string()) return it->get<std::string>();
+    if (auto it = j.find("datePublished"); it != j.end() && it->is_string())
+      return it->get<std::string>();
   }
   if (j.is_object() || j.is_array()) {
     for (const auto& v : j) {
@@ -312,9 +318,11 @@ std::size_t word_count(std::string_view s) {
 std::string strip_site_suffix(std::string title, std::string_view site) {
   const std::string l = lower(title);
   if (!site.empty()) {
-    for (std::string_view sep : {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
+    for (std::string_view sep :
+         {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " :: ", " \xC2\xB7 "}) {
       const std::string suffix = std::string(sep) + lower(site);
-      if (l.size() > suffix.size() && l.ends_with(suffix)) return title.substr(0, title.size() - suffix.size());
+      if (l.size() > suffix.size() && l.ends_with(suffix))
+        return title.substr(0, title.size() - suffix.size());
     }
   }
   for (std::string_view sep : {" | ", " :: ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 "}) {
@@ -322,10 +330,12 @@ std::string strip_site_suffix(std::string title, std::string_view site) {
     if (pos == std::string::npos) continue;
     const std::string_view suffix = std::string_view(title).substr(pos + sep.size());
     const bool dash = sep != " | " && sep != " :: ";
-    bool name_like = word_count(suffix) <= (dash ? 3u : 5u) && word_count(title.substr(0, pos)) >= 2;
+    bool name_like =
+        word_count(suffix) <= (dash ? 3u : 5u) && word_count(title.substr(0, pos)) >= 2;
     if (dash) {
       for (std::size_t i = 0; i < suffix.size(); ++i) {  // every word capitalised
-        if ((i == 0 || suffix[i - 1] == ' ') && std::islower(static_cast<unsigned char>(suffix[i]))) {
+        if ((i == 0 || suffix[i - 1] == ' ') &&
+            std::islower(static_cast<unsigned char>(suffix[i]))) {
           name_like = false;
         }
       }
@@ -349,8 +359,8 @@ HtmlPage extract_html(std::string_view utf8_html) {
   std::unique_ptr<xmlDoc, DocCloser> doc(htmlReadMemory(
       utf8_html.data(), size, nullptr, "UTF-8",
       HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET));
-  if (!doc) return page;
-  const xmlNode* top = reinterpret_cast<const xmlNode*>(doc.get());
+  const xmlNode* top = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+  if (top == nullptr) return page;
 
   Meta meta;
   collect_meta(top, meta, 0);
@@ -384,13 +394,14 @@ HtmlPage extract_html(std::string_view utf8_html) {
     }
   }
   if (page.title.empty()) page.title = strip_site_suffix(meta.title, page.source);
-  if (page.title.empty() && meta.first_h1 != nullptr) page.title = collapse_whitespace(raw_text_of(meta.first_h1));
+  if (page.title.empty() && meta.first_h1 != nullptr)
+    page.title = collapse_whitespace(raw_text_of(meta.first_h1));
 
   // Publication date: the first field that parses.
   std::vector<std::pair<std::string, std::string>> dates;
-  for (std::string_view key : {"article:published_time", "og:article:published_time", "datepublished",
-                               "pubdate", "date", "dc.date", "dc.date.issued", "dcterms.date",
-                               "dcterms.created"}) {
+  for (std::string_view key :
+       {"article:published_time", "og:article:published_time", "datepublished", "pubdate", "date",
+        "dc.date", "dc.date.issued", "dcterms.date", "dcterms.created"}) {
     if (std::string v = value(key); !v.empty()) dates.emplace_back(std::string(key), std::move(v));
     if (key == "datepublished" && !meta.item_date_published.empty()) {
       dates.emplace_back("itemprop datePublished", collapse_whitespace(meta.item_date_published));
@@ -426,7 +437,8 @@ HtmlPage extract_html(std::string_view utf8_html) {
   if (page.paragraphs.empty()) {
     std::string current;
     collect_loose(root, current, page.paragraphs, 0);
-    if (std::string t = collapse_whitespace(current); !t.empty()) page.paragraphs.push_back(std::move(t));
+    if (std::string t = collapse_whitespace(current); !t.empty())
+      page.paragraphs.push_back(std::move(t));
   }
   return page;
 }

@@ -18,7 +18,7 @@ struct HtmlPage {
   std::string url;     // <link rel=canonical>, else og:url
   std::optional<Date> published;  // the first date field below that parses
   std::string published_text;     // its text; when no field parses, the first field's text
-  std::string published_field;    // where it was found: "article:published_time", "time datetime"…
+  std::string published_field;  // where it was found: "article:published_time", "time datetime"…
   std::vector<std::string> paragraphs;  // text blocks of the article, whitespace collapsed
 };
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -27,7 +28,7 @@ namespace {
 
 enum class Format { text, json, jsonl, html, unknown };
 
-constexpr std::array<std::string_view, 8> kExtensions = {".txt",  ".text",   ".md",   ".json",
+constexpr std::array<std::string_view, 8> kExtensions = {".txt",   ".text",   ".md",   ".json",
                                                          ".jsonl", ".ndjson", ".html", ".htm"};
 
 std::string lower(std::string_view s) {
@@ -66,8 +67,17 @@ std::string size_text(std::uint64_t bytes) {
     v /= 1024;
     unit = next;
   }
-  return v == static_cast<double>(static_cast<std::uint64_t>(v)) ? fmt::format("{:.0f} {}", v, unit)
-                                                                  : fmt::format("{:.1f} {}", v, unit);
+  return v == static_cast<double>(static_cast<std::uint64_t>(v))
+             ? fmt::format("{:.0f} {}", v, unit)
+             : fmt::format("{:.1f} {}", v, unit);
+}
+
+// At most 80 bytes of `s` for quoting in a message, not cutting a UTF-8 sequence.
+std::string_view clip(std::string_view s) {
+  if (s.size() <= 80) return s;
+  std::size_t n = 80;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
 }
 
 std::uint64_t fnv1a64(std::string_view s) {
@@ -86,7 +96,8 @@ std::string hashed_id(char kind, std::string_view key) {
 // Trimmed, scheme and host in lower case, without fragment or trailing slash.
 std::string normalize_url(std::string_view url) {
   url = trim(url);
-  if (const std::size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
+  if (const std::size_t hash = url.find('#'); hash != std::string_view::npos)
+    url = url.substr(0, hash);
   std::string out(url);
   if (const std::size_t scheme = out.find("://"); scheme != std::string::npos) {
     const std::size_t host_end = out.find_first_of("/?", scheme + 3);
@@ -197,7 +208,8 @@ class FileReader {
     return a;
   }
   void emit(RawArticle&& a, std::string_view where);
-  void set_published(RawArticle& a, std::string_view field, std::string_view value, std::string_view where);
+  void set_published(RawArticle& a, std::string_view field, std::string_view value,
+                     std::string_view where);
 
   void read_text(std::string_view text);
   void read_front_matter(const FrontMatter& fm);
@@ -230,8 +242,10 @@ void FileReader::set_published(RawArticle& a, std::string_view field, std::strin
   } else {
     a.published.reset();
     a.published_text.clear();
-    problem(a.line, fmt::format("{}the \"{}\" field (\"{}\") is not a date, so the publication date is "
-                                "left empty", where, field, trim(value).substr(0, 80)),
+    problem(a.line,
+            fmt::format("{}the \"{}\" field (\"{}\") is not a date, so the publication date is "
+                        "left empty",
+                        where, field, clip(trim(value))),
             false);
   }
 }
@@ -259,9 +273,9 @@ void FileReader::read_front_matter(const FrontMatter& fm) {
   a.source = field("source");
   a.url = field("url");
   a.id = field("id");
-  TextPage page = read_text_page(fm.body, {.title_line = a.title.empty(),
-                                           .title = a.title,
-                                           .markers = &options_.boilerplate_markers});
+  TextPage page = read_text_page(
+      fm.body,
+      {.title_line = a.title.empty(), .title = a.title, .markers = &options_.boilerplate_markers});
   if (a.title.empty()) a.title = std::move(page.title);
   a.header_lines = std::move(page.header_lines);
   a.dateline = std::move(page.dateline);
@@ -296,8 +310,10 @@ void FileReader::read_html(std::string_view text) {
   a.published = page.published;
   a.published_text = page.published ? std::move(page.published_text) : std::string();
   if (!html.published && !html.published_field.empty()) {
-    problem(0, fmt::format("the \"{}\" date (\"{}\") is not a date, so the publication date is left "
-                           "empty", html.published_field, html.published_text.substr(0, 80)),
+    problem(0,
+            fmt::format("the \"{}\" date (\"{}\") is not a date, so the publication date is left "
+                        "empty",
+                        html.published_field, clip(html.published_text)),
             false);
   }
   emit(std::move(a), "");
@@ -312,7 +328,8 @@ void FileReader::read_record(const json& j, RawArticle a, std::string_view where
     const auto it = j.find(std::string(key));
     if (it == j.end() || it->is_null()) return {};
     if (it->is_string()) return std::string(trim(it->get<std::string>()));
-    problem(a.line, fmt::format("{}the \"{}\" field is not a string and was ignored", where, key), false);
+    problem(a.line, fmt::format("{}the \"{}\" field is not a string and was ignored", where, key),
+            false);
     return {};
   };
   if (const auto id = j.find("id"); id != j.end() && id->is_number()) {
@@ -325,11 +342,13 @@ void FileReader::read_record(const json& j, RawArticle a, std::string_view where
   a.source = string_field("source");
 
   std::string text;
-  const char* text_key = j.contains("text") ? "text" : "body";
+  const auto has = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
+  const char* text_key = has("text") || !has("body") ? "text" : "body";
   if (const auto t = j.find(text_key); t != j.end() && !t->is_null()) {
     if (t->is_string()) {
       text = t->get<std::string>();
-    } else if (t->is_array() && std::all_of(t->begin(), t->end(), [](const json& p) { return p.is_string(); })) {
+    } else if (t->is_array() &&
+               std::all_of(t->begin(), t->end(), [](const json& p) { return p.is_string(); })) {
       for (const json& p : *t) text += p.get<std::string>() + "\n\n";
     } else {
       problem(a.line, fmt::format("{}the \"{}\" field is neither a string nor an array of strings",
@@ -348,13 +367,16 @@ void FileReader::read_record(const json& j, RawArticle a, std::string_view where
   a.published_text = std::move(page.published_text);
   for (std::string_view key : {"published", "date", "published_at"}) {
     const auto it = j.find(std::string(key));
-    if (it == j.end() || it->is_null()) continue;
+    if (it == j.end() || it->is_null() ||
+        (it->is_string() && trim(it->get<std::string>()).empty())) {
+      continue;
+    }
     if (it->is_string()) {
       set_published(a, key, it->get<std::string>(), where);
-    } else if (it->is_number()) {  // seconds (or milliseconds) since 1970
-      double t = it->get<double>();
+    } else if (it->is_number() && std::abs(it->get<double>()) < 1e14) {
+      double t = it->get<double>();  // seconds (or milliseconds) since 1970
       if (t > 1e11) t /= 1000;
-      a.published = Date::from_days(static_cast<long>(t / 86400));
+      a.published = Date::from_days(static_cast<long>(std::floor(t / 86400)));
       a.published_text = it->dump();
     } else {
       set_published(a, key, it->dump(), where);
@@ -368,7 +390,8 @@ void FileReader::read_record(const json& j, RawArticle a, std::string_view where
 std::string json_error(const json::exception& e, bool one_line) {
   std::string msg = e.what();
   if (msg.starts_with('[')) {
-    if (const std::size_t close = msg.find("] "); close != std::string::npos) msg.erase(0, close + 2);
+    if (const std::size_t close = msg.find("] "); close != std::string::npos)
+      msg.erase(0, close + 2);
   }
   if (one_line) {
     if (const std::size_t p = msg.find("line 1, "); p != std::string::npos) msg.erase(p, 8);
@@ -380,7 +403,7 @@ void FileReader::read_json(std::string_view text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     // A JSON Lines file named .json: several lines that each hold an object.
     const std::size_t nl = text.find('\n');
     if (nl != std::string_view::npos && trim(text.substr(nl)).starts_with('{')) {
@@ -423,7 +446,7 @@ void FileReader::read_jsonl_line(std::string_view line, std::size_t number) {
   json j;
   try {
     j = json::parse(line);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     problem(number, "invalid JSON: " + json_error(e, true));
     return;
   }
@@ -435,7 +458,8 @@ void FileReader::read_jsonl_line(std::string_view line, std::size_t number) {
 // Streams a JSON Lines file: only one line (at most max_record_bytes of it) is held at a time.
 void FileReader::read_jsonl_stream() {
   errno = 0;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path_.c_str(), "rb"), &std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path_.c_str(), "rb"),
+                                                       &std::fclose);
   if (!file) {
     problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
     return;
@@ -495,11 +519,13 @@ void FileReader::read() {
   std::error_code ec;
   const std::uint64_t size = fs::is_regular_file(path_, ec) ? fs::file_size(path_, ec) : 0;
   if (size > options_.max_file_bytes) {
-    problem(0, fmt::format("file is {}, over the {} limit", size_text(size), size_text(options_.max_file_bytes)));
+    problem(0, fmt::format("file is {}, over the {} limit", size_text(size),
+                           size_text(options_.max_file_bytes)));
     return;
   }
   errno = 0;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path_.c_str(), "rb"), &std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path_.c_str(), "rb"),
+                                                       &std::fclose);
   if (!file) {
     problem(0, fmt::format("cannot read: {}", std::strerror(errno)));
     return;
@@ -527,10 +553,12 @@ void FileReader::read() {
   }
 
   std::optional<std::string> text;
-  const bool html_like = format == Format::html || (format != Format::json && looks_like_html(bytes));
+  const bool html_like =
+      format == Format::html || (format != Format::json && looks_like_html(bytes));
   if (html_like && !is_valid_utf8(bytes)) {  // trust the page's own <meta charset> first
     std::string declared = declared_charset(bytes);
-    if (declared == "iso-8859-1" || declared == "latin1" || declared == "us-ascii") declared = "windows-1252";
+    if (declared == "iso-8859-1" || declared == "latin1" || declared == "us-ascii")
+      declared = "windows-1252";
     if (!declared.empty() && declared != "utf-8" && (text = convert_to_utf8(bytes, declared))) {
       charset_ = declared;
     }
@@ -557,9 +585,15 @@ void FileReader::read() {
     }
   }
   switch (format) {
-    case Format::html: read_html(content); break;
-    case Format::json: read_json(content); break;
-    default: read_text(content); break;
+    case Format::html:
+      read_html(content);
+      break;
+    case Format::json:
+      read_json(content);
+      break;
+    default:
+      read_text(content);
+      break;
   }
 }
 
@@ -576,7 +610,8 @@ std::vector<std::string> load_boilerplate_markers(const fs::path& file) {
     const std::string_view m = trim(line);
     if (!m.empty() && !m.starts_with('#')) markers.emplace_back(m);
   }
-  if (in.bad()) throw std::runtime_error("cannot read the boilerplate markers file " + file.string());
+  if (in.bad())
+    throw std::runtime_error("cannot read the boilerplate markers file " + file.string());
   return markers;
 }
 
@@ -603,7 +638,8 @@ std::vector<fs::path> list_inputs(const std::vector<fs::path>& paths, const Prob
         self(self, e);
       } else if (fs::is_regular_file(fs::status(e, sec))) {
         const std::string ext = lower(e.extension().string());
-        if (std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end()) files.push_back(e);
+        if (std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end())
+          files.push_back(e);
       }
     }
   };
@@ -628,10 +664,10 @@ void read_file(const fs::path& path, const ReadOptions& options, const ArticleSi
 
 std::string article_id(const RawArticle& article) {
   if (!article.id.empty()) {
-    const bool plain = article.id.size() <= 128 &&
-                       std::none_of(article.id.begin(), article.id.end(), [](char c) {
-                         return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
-                       });
+    const bool plain =
+        article.id.size() <= 128 && std::none_of(article.id.begin(), article.id.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+        });
     return plain ? article.id : hashed_id('i', article.id);
   }
   if (const std::string url = normalize_url(article.url); !url.empty()) return hashed_id('u', url);

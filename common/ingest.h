@@ -60,7 +60,8 @@ using ProblemSink = std::function<void(InputProblem&&)>;
 
 // Expands files and folders (recursively, in sorted order) into the files to read. Hidden files,
 // and files whose extension is not .txt, .text, .md, .json, .jsonl, .ndjson, .html or .htm, are
-// left out of folders (a file named explicitly is always read). Unreadable paths are reported.
+// left out of folders (a file named explicitly is always read); links to folders inside folders are
+// not followed. Unreadable paths are reported.
 std::vector<std::filesystem::path> list_inputs(const std::vector<std::filesystem::path>& paths,
                                                const ProblemSink& problems);
 

@@ -106,10 +106,10 @@ Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nloh
       any_ids.push_back(v.entity->id);
       doc.add_boolean_term(std::string(mention_prefix(f)) + v.entity->id);
       if (v.role == Role::main) main_ids.push_back(v.entity->id);
-      // Groups are filtered as named; weapons under their category, places under every ancestor.
+      // Filtering by a value finds everything under it: a group's units and member factions,
+      // a weapon category's types, a place's sub-places.
       std::vector<const Entity*> terms = {v.entity};
-      if (f != Facet::group)
-        for (const Entity* anc : g.ancestors(*v.entity)) terms.push_back(anc);
+      for (const Entity* anc : g.ancestors(*v.entity)) terms.push_back(anc);
       for (const Entity* e : terms) {
         doc.add_boolean_term(std::string(any_prefix(f)) + e->id);
         if (v.role == Role::main) doc.add_boolean_term(std::string(main_prefix(f)) + e->id);

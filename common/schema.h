@@ -2,8 +2,8 @@
 // reader and writer of the index goes through these names, so they are the index format.
 //
 // Free text: folded words with positions (title and body), `Z`-prefixed English stems, title
-// words again under `S`. Facet filter terms: main-role values under XG/XW/XL (weapons also under
-// their category, places under every ancestor), any-role values under XAG/XAW/XAL, the outlet under
+// words again under `S`. Facet filter terms: main-role values under XG/XW/XL, each also under
+// every ancestor (a group's umbrella, a weapon's category, a place's province and country), any-role values under XAG/XAW/XAL, the outlet under
 // XS, the event day/month/year under XD/XM/XY, the type under XT and the unique id under Q.
 #pragma once
 
@@ -46,7 +46,7 @@ enum Slot : Xapian::valueno {
   kSource = 7,         // source id
   kGroups = 8,         // main-role ids, sorted, joined by '|' (one value per document, so that
   kWeapons = 9,        //   Xapian's ValueCountMatchSpy counts exactly, also over remote shards;
-  kLocations = 10,     //   weapons and places are stored as named and expanded when counting)
+  kLocations = 10,     //   values are stored as named and expanded to ancestors when counting)
   kGroupsAny = 11,     // the same for any role
   kWeaponsAny = 12,
   kLocationsAny = 13,

@@ -63,15 +63,16 @@ std::size_t count_words(std::string_view s) { return words_of(s).size(); }
 bool ends_sentence(std::string_view s) {
   for (bool stripped = true; stripped && !s.empty();) {  // closing quotes and brackets
     stripped = false;
-    for (std::string_view closer : {"\"", "'", ")", "]", "\xE2\x80\x9D", "\xE2\x80\x99", "\xC2\xBB"}) {
+    for (std::string_view closer :
+         {"\"", "'", ")", "]", "\xE2\x80\x9D", "\xE2\x80\x99", "\xC2\xBB"}) {
       if (s.ends_with(closer)) {
         s.remove_suffix(closer.size());
         stripped = true;
       }
     }
   }
-  return !s.empty() && (s.back() == '.' || s.back() == '!' || s.back() == '?' ||
-                        s.ends_with("\xE2\x80\xA6"));
+  return !s.empty() &&
+         (s.back() == '.' || s.back() == '!' || s.back() == '?' || s.ends_with("\xE2\x80\xA6"));
 }
 
 // Letters and digits of `s`, lower-cased, without punctuation (general punctuation U+2000–U+206F
@@ -81,7 +82,8 @@ std::string title_key(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == 0xE2 && i + 1 < s.size() &&
-        (static_cast<unsigned char>(s[i + 1]) == 0x80 || static_cast<unsigned char>(s[i + 1]) == 0x81)) {
+        (static_cast<unsigned char>(s[i + 1]) == 0x80 ||
+         static_cast<unsigned char>(s[i + 1]) == 0x81)) {
       i += 2;
     } else if (c >= 0x80 || std::isalnum(c)) {
       key += static_cast<char>(std::tolower(c));
@@ -101,12 +103,13 @@ bool repeats_title(std::string_view line, std::string_view title) {
 constexpr std::array<std::string_view, 8> kPublishedLabels = {
     "first published", "date published", "publication date", "published",
     "posted",          "released",       "issued",           "date"};
-constexpr std::array<std::string_view, 5> kUpdatedLabels = {
-    "last updated", "last update", "last modified", "updated", "modified"};
+constexpr std::array<std::string_view, 5> kUpdatedLabels = {"last updated", "last update",
+                                                            "last modified", "updated", "modified"};
 
 // The rest of `seg` after one of `labels` ("Published: …", "Last update : …", "Updated on …"),
 // when the label is followed by a colon, nothing, or a date.
-std::optional<std::string_view> after_label(std::string_view seg, std::span<const std::string_view> labels) {
+std::optional<std::string_view> after_label(std::string_view seg,
+                                            std::span<const std::string_view> labels) {
   for (std::string_view label : labels) {
     if (!starts_with_word(seg, label)) continue;
     const std::string_view tail = trim(seg.substr(label.size()));
@@ -145,11 +148,11 @@ std::optional<std::string_view> breadcrumb_prefix(std::string_view line) {
   for (std::size_t pos = line.find("Home"); pos != std::string_view::npos;
        pos = line.find("Home", pos + 1)) {
     std::string_view after = trim(line.substr(pos + 4));
-    const bool crumb = after.empty() ? pos > 0
-                                     : is_ascii_upper(line[pos + 4]) || after[0] == '>' ||
-                                           after[0] == '/' || after[0] == '|' ||
-                                           after.starts_with("\xE2\x80\xBA") ||  // ›
-                                           after.starts_with("\xC2\xBB");        // »
+    const bool crumb = after.empty()
+                           ? pos > 0
+                           : is_ascii_upper(line[pos + 4]) || after[0] == '>' || after[0] == '/' ||
+                                 after[0] == '|' || after.starts_with("\xE2\x80\xBA") ||  // ›
+                                 after.starts_with("\xC2\xBB");                           // »
     if (!crumb) continue;
     std::string_view prefix = trim(line.substr(0, pos));
     if (prefix.empty() || parse_date(prefix)) return prefix;
@@ -162,13 +165,16 @@ bool is_byline(std::string_view line) {
   if (count_words(line) > 10) return false;
   if (starts_with_word(line, "by")) {
     const std::string_view rest = trim(line.substr(2));
-    return !rest.empty() && (is_ascii_upper(rest[0]) || static_cast<unsigned char>(rest[0]) >= 0x80);
+    return !rest.empty() &&
+           (is_ascii_upper(rest[0]) || static_cast<unsigned char>(rest[0]) >= 0x80);
   }
-  for (std::string_view label : {"written by", "posted by", "words by", "edited by", "reported by"}) {
+  for (std::string_view label :
+       {"written by", "posted by", "words by", "edited by", "reported by"}) {
     if (starts_with_word(line, label)) return true;
   }
   for (std::string_view label : {"editor", "author", "reporter", "correspondent", "writer"}) {
-    if (starts_with_word(line, label) && trim(line.substr(label.size())).starts_with(':')) return true;
+    if (starts_with_word(line, label) && trim(line.substr(label.size())).starts_with(':'))
+      return true;
   }
   return false;
 }
@@ -176,10 +182,10 @@ bool is_byline(std::string_view line) {
 // "A+ A-", "Share | Print | Email", "Listen to this article", "3 min read".
 bool is_share_line(std::string_view line) {
   static constexpr std::array<std::string_view, 30> kVocabulary = {
-      "a+", "a-", "a", "share", "print", "email", "e-mail", "mail", "tweet", "facebook",
-      "twitter", "x", "whatsapp", "telegram", "linkedin", "reddit", "pinterest", "copy", "link",
-      "save", "comment", "comments", "listen", "to", "this", "article", "font", "size", "text",
-      "messenger"};
+      "a+",        "a-",       "a",       "share", "print",    "email",    "e-mail",   "mail",
+      "tweet",     "facebook", "twitter", "x",     "whatsapp", "telegram", "linkedin", "reddit",
+      "pinterest", "copy",     "link",    "save",  "comment",  "comments", "listen",   "to",
+      "this",      "article",  "font",    "size",  "text",     "messenger"};
   const std::string l = lower(line);
   if (l.find("min read") != std::string::npos || l.find("minute read") != std::string::npos ||
       l.starts_with("reading time")) {
@@ -202,8 +208,9 @@ bool is_section_label(std::string_view line, bool need_section_word) {
   if (words == 0 || words > 3 || ends_sentence(s)) return false;
   if (!need_section_word || words == 1) return true;
   static constexpr std::array<std::string_view, 16> kSectionWords = {
-      "news", "world", "politics", "opinion", "analysis", "business", "region", "middle east",
-      "international", "local", "national", "breaking", "latest", "features", "security", "economy"};
+      "news",   "world",       "politics",      "opinion", "analysis", "business",
+      "region", "middle east", "international", "local",   "national", "breaking",
+      "latest", "features",    "security",      "economy"};
   const std::string l = lower(s);
   return std::any_of(kSectionWords.begin(), kSectionWords.end(),
                      [&](std::string_view w) { return l.find(w) != std::string::npos; });
@@ -217,7 +224,8 @@ bool is_header_line(std::string_view line, std::string_view title) {
     return true;
   }
   for (std::string_view seg : segments(line)) {
-    if (is_date_line(seg) || after_label(seg, kPublishedLabels) || after_label(seg, kUpdatedLabels)) {
+    if (is_date_line(seg) || after_label(seg, kPublishedLabels) ||
+        after_label(seg, kUpdatedLabels)) {
       return true;
     }
   }
@@ -240,13 +248,14 @@ struct DatePick {
   }
 
   void offer_line(std::string_view line) {
+    // Labels first: "Updated: <date>" passes for a date line too.
     for (std::string_view seg : segments(line)) {
-      if (is_date_line(seg)) {
+      if (auto updated = after_label(seg, kUpdatedLabels)) {
+        offer(*updated, 1);
+      } else if (auto published = after_label(seg, kPublishedLabels)) {
+        offer(*published, 0);
+      } else if (is_date_line(seg)) {
         offer(seg, 0);
-      } else if (auto rest = after_label(seg, kPublishedLabels)) {
-        offer(*rest, 0);
-      } else if (auto rest2 = after_label(seg, kUpdatedLabels)) {
-        offer(*rest2, 1);
       }
     }
     if (auto prefix = breadcrumb_prefix(line)) offer(*prefix, 2);
@@ -321,22 +330,31 @@ std::vector<Marker> parse_markers(const std::vector<std::string>& markers) {
 // The line reduced for comparison with a marker: lower case, without trailing ':' '.' and spaces.
 std::string marker_key(std::string_view line) { return lower(strip(line, ":.-")); }
 
-bool matches(const Marker& m, std::string_view line) {
-  const std::string l = lower(line);
-  if (m.kind == MarkerKind::line) return marker_key(line) == marker_key(m.text);
-  if (m.kind == MarkerKind::anywhere) return l.find(m.text) != std::string::npos;
-  if (!starts_with_word(l, m.text)) return false;
-  if (!m.one_word) return true;
-  const std::size_t words = count_words(line);
-  return words <= 4 || (words <= 8 && !ends_sentence(line));
+// What marker matching needs to know about a line, worked out once per line.
+struct MarkedLine {
+  explicit MarkedLine(std::string_view text)
+      : lowered(lower(text)),
+        key(marker_key(text)),
+        words(count_words(text)),
+        sentence(ends_sentence(text)) {}
+  std::string lowered;
+  std::string key;
+  std::size_t words;
+  bool sentence;
+};
+
+bool matches(const Marker& m, const MarkedLine& line) {
+  if (m.kind == MarkerKind::line) return line.key == marker_key(m.text);
+  if (m.kind == MarkerKind::anywhere) return line.lowered.find(m.text) != std::string::npos;
+  if (!starts_with_word(line.lowered, m.text)) return false;
+  return !m.one_word || line.words <= 4 || (line.words <= 8 && !line.sentence);
 }
 
 constexpr std::array<std::string_view, 18> kAttributionPrefixes = {
-    "source:",       "sources:",      "source :",          "via:",
-    "credit:",       "credits:",      "reporting by",      "(reporting by",
-    "additional reporting by", "(additional reporting", "writing by", "editing by",
-    "(editing by",   "compiled by",   "edited by",         "translated by",
-    "with agencies", "(with agencies"};
+    "source:", "sources:", "source :", "via:", "credit:", "credits:", "reporting by",
+    "(reporting by", "additional reporting by", "(additional reporting", "writing by",
+    "editing by", "(editing by", "compiled by", "edited by", "translated by", "with agencies",
+    "(with agencies"};
 
 bool is_attribution(std::string_view paragraph) {
   if (count_words(paragraph) > 12) return false;
@@ -349,9 +367,9 @@ bool is_attribution(std::string_view paragraph) {
 
 bool is_month_word(std::string_view w) {
   static constexpr std::array<std::string_view, 24> kMonths = {
-      "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
-      "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
-      "november", "dec", "december"};
+      "jan",  "january",   "feb",  "february", "mar",  "march",    "apr",    "april",
+      "may",  "jun",       "june", "jul",      "july", "aug",      "august", "sep",
+      "sept", "september", "oct",  "october",  "nov",  "november", "dec",    "december"};
   const std::string l = lower(strip(w, ".,"));
   return std::find(kMonths.begin(), kMonths.end(), l) != kMonths.end();
 }
@@ -374,10 +392,10 @@ bool is_capital_place(std::string_view part) {
     if (is_ascii_lower(c)) return false;
     if (is_ascii_upper(c)) ++capitals;
   }
-  static constexpr std::array<std::string_view, 9> kNotPlaces = {
-      "BREAKING", "UPDATE", "EXCLUSIVE", "WATCH", "ANALYSIS", "OPINION", "VIDEO", "PHOTOS", "LIVE"};
-  return capitals >= 3 &&
-         std::find(kNotPlaces.begin(), kNotPlaces.end(), part) == kNotPlaces.end();
+  static constexpr std::array<std::string_view, 16> kNotPlaces = {
+      "BREAKING", "UPDATE",  "UPDATED", "EXCLUSIVE", "WATCH",   "ANALYSIS", "OPINION",  "VIDEO",
+      "PHOTOS",   "LIVE",    "WARNING", "NOTE",      "URGENT",  "FLASH",    "FACTBOX", "EXPLAINER"};
+  return capitals >= 3 && std::find(kNotPlaces.begin(), kNotPlaces.end(), part) == kNotPlaces.end();
 }
 
 // Capitalised words ("Kurdistan Region", "Syria"), up to four.
@@ -385,8 +403,8 @@ bool is_titlecase_place(std::string_view part) {
   const auto words = words_of(part);
   if (words.empty() || words.size() > 4) return false;
   return std::all_of(words.begin(), words.end(), [](std::string_view w) {
-    return is_ascii_upper(w[0]) || static_cast<unsigned char>(w[0]) >= 0x80 ||
-           w == "al" || w == "el" || w == "de" || w == "of";
+    return is_ascii_upper(w[0]) || static_cast<unsigned char>(w[0]) >= 0x80 || w == "al" ||
+           w == "el" || w == "de" || w == "of";
   });
 }
 
@@ -474,7 +492,8 @@ std::optional<Dateline> find_dateline(std::string_view paragraph) {
   const bool colon = paragraph[sep->first] == ':';
   std::string_view head = trim(paragraph.substr(0, sep->first));
   std::string_view rest = trim(paragraph.substr(sep->first + sep->second));
-  if (rest.empty() || head.size() > 90) return std::nullopt;
+  // The text after a dateline starts a sentence: "Kataib Hezbollah (KH) — an Iran-backed…" has none.
+  if (rest.empty() || is_ascii_lower(rest[0]) || head.size() > 90) return std::nullopt;
 
   Dateline d;
   if (head.ends_with(')')) {
@@ -498,7 +517,8 @@ std::optional<Dateline> find_dateline(std::string_view paragraph) {
       start = comma + 1;
     }
     if (parts.size() > 4) return std::nullopt;
-    const bool first_ok = is_capital_place(parts[0]) || (!d.source.empty() && is_titlecase_place(parts[0]));
+    const bool first_ok =
+        is_capital_place(parts[0]) || (!d.source.empty() && is_titlecase_place(parts[0]));
     if (!first_ok || (colon && parts.size() > 1)) return std::nullopt;
     std::string place(parts[0]);
     for (std::size_t i = 1; i < parts.size(); ++i) {
@@ -531,11 +551,12 @@ std::size_t find_trailing_boilerplate(const std::vector<BodyLine>& lines,
   for (std::size_t k = 0; k < lines.size(); ++k) {
     const std::string& text = lines[k].text;
     if (k > 0 && lines[k].new_paragraph) first_paragraph = false;
-    if (!first_paragraph) {
+    if (!first_paragraph && text.size() < 100000) {  // no marker line is that long
       const bool second_half = offset * 2 >= total;
+      const MarkedLine line(text);
       for (const Marker& m : parsed) {
-        if (m.kind == MarkerKind::line || !matches(m, text)) continue;
-        if (second_half || marker_key(text) == marker_key(m.text)) return k;
+        if (m.kind == MarkerKind::line || !matches(m, line)) continue;
+        if (second_half || line.key == marker_key(m.text)) return k;
       }
     }
     offset += text.size();
@@ -546,12 +567,14 @@ std::size_t find_trailing_boilerplate(const std::vector<BodyLine>& lines,
 void finish_body(std::vector<BodyLine> lines, std::string_view title,
                  const std::vector<std::string>& markers, TextPage& page) {
   const std::vector<Marker> parsed = parse_markers(markers);
+  const std::string title_k = title_key(title);
   std::vector<BodyLine> kept;
   bool pending_break = false;  // a dropped line began a paragraph: so does the next one
   for (BodyLine& line : lines) {
-    const bool drop = repeats_title(line.text, title) ||
+    const std::string key = marker_key(line.text);
+    const bool drop = (!title_k.empty() && title_key(line.text) == title_k) ||
                       std::any_of(parsed.begin(), parsed.end(), [&](const Marker& m) {
-                        return m.kind == MarkerKind::line && matches(m, line.text);
+                        return m.kind == MarkerKind::line && key == marker_key(m.text);
                       });
     if (drop) {
       pending_break = pending_break || line.new_paragraph;
@@ -673,8 +696,9 @@ TextPage read_text_page(std::string_view text, const TextPageOptions& options) {
     page.published = pick.date;
     page.published_text = pick.text;
   }
-  std::vector<std::string> body_lines(std::make_move_iterator(lines.begin() + static_cast<std::ptrdiff_t>(body)),
-                                      std::make_move_iterator(lines.end()));
+  std::vector<std::string> body_lines(
+      std::make_move_iterator(lines.begin() + static_cast<std::ptrdiff_t>(body)),
+      std::make_move_iterator(lines.end()));
   finish_body(split_body_lines(body_lines), page.title, markers, page);
   return page;
 }

@@ -5,8 +5,8 @@
 //
 // Boilerplate markers are matched case-insensitively against trimmed lines:
 //   `Marker`   a line starting with it starts the trailing boilerplate (see
-//              find_trailing_boilerplate); a one-word marker such as `Comments` only matches a short
-//              line, so "Comments by the minister drew criticism." is kept;
+//              find_trailing_boilerplate); a one-word marker such as `Comments` only matches a
+//              short line, so "Comments by the minister drew criticism." is kept;
 //   `*marker`  the same, but the marker may stand anywhere in the line ("*moderates all comments");
 //   `=marker`  a line that is just this marker is dropped wherever it stands, and nothing after it
 //              ("=Advertisement" between two paragraphs).
@@ -45,16 +45,16 @@ std::vector<BodyLine> split_body_lines(const std::vector<std::string>& lines);
 // A dateline opening a paragraph: "ERBIL, Kurdistan Region - ", "BAGHDAD (Reuters) - ",
 // "BEIRUT, Feb 16 (AFP) —", "WASHINGTON —", "(Reuters) - ", "NEW DELHI: ".
 struct Dateline {
-  std::string place;      // "ERBIL, Kurdistan Region"; empty for a bare "(Reuters) -"
-  std::string source;     // the outlet in parentheses, if any
-  std::string date_text;  // "Feb 16" when the dateline carries a date
+  std::string place;         // "ERBIL, Kurdistan Region"; empty for a bare "(Reuters) -"
+  std::string source;        // the outlet in parentheses, if any
+  std::string date_text;     // "Feb 16" when the dateline carries a date
   std::optional<Date> date;  // set only when date_text has a year
   std::size_t length = 0;    // bytes of the paragraph taken by the dateline and its separator
 };
 
 // The dateline at the start of `paragraph`, if it opens with one: a place in capitals (or any
 // capitalised place followed by an outlet in parentheses), optional region, date and outlet, then a
-// dash (or a colon after a place in capitals) and the text.
+// dash (or a colon after a place in capitals) and text that does not start in lower case.
 std::optional<Dateline> find_dateline(std::string_view paragraph);
 
 // Index of the first line of trailing boilerplate in `lines`, lines.size() when there is none: the
@@ -77,7 +77,8 @@ struct TextPage {
 struct TextPageOptions {
   bool title_line = true;   // the first line names the article (false for front matter, JSON)
   bool header_zone = true;  // look for a header above the first paragraph (false for JSON text)
-  std::string_view title = {};  // the title when known from elsewhere: lines repeating it are dropped
+  std::string_view title =
+      {};  // the title when known from elsewhere: lines repeating it are dropped
   const std::vector<std::string>* markers = nullptr;  // boilerplate markers (none when null)
 };
 

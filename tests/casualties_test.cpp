@@ -41,6 +41,10 @@ TEST_CASE("reads killed and injured figures in the forms reports use") {
       {"Five rockets were fired at the base.", std::nullopt, std::nullopt},
       {"Officials said 12 children were killed in the rocket strike.", 12, std::nullopt},
       {"The strike wounded a dozen.", std::nullopt, 12},
+      {"Three service members were killed, 34 injured.", 3, 34},
+      {"An American civilian contractor was killed.", 1, std::nullopt},
+      {"Two Americans and one Briton were killed.", 3, std::nullopt},
+      {"The strike killed a commander and two of his guards.", 3, std::nullopt},
   };
   for (const auto& r : rows) {
     const std::string text = r.text;

@@ -73,7 +73,7 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
   }
   REQUIRE(labels.size() >= 60);
 
-  std::map<std::string, Score> facets;
+  std::map<std::string, Score> facets, nested;
   Accuracy event_date, killed, injured, published;
   std::set<std::string> seen;
   std::vector<std::string> misses;
@@ -97,6 +97,23 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
         for (const auto& id : truth.at(field)) want.insert(id.get<std::string>());
         for (const auto& v : a.values(facet))
           if (v.role == Role::main) got.insert(v.entity->id);
+        // Hierarchy-aware: a value is right when it is a labelled value or lies under one (the
+        // label's filter finds it); a label is found when it or something under it was found.
+        const auto under = [&](const std::string& id, const std::set<std::string>& set) {
+          if (set.count(id)) return true;
+          const Entity* e = g.find(facet, id);
+          if (!e) return false;
+          for (const Entity* anc : g.ancestors(*e))
+            if (set.count(anc->id)) return true;
+          return false;
+        };
+        Score& h = nested[field];
+        for (const auto& id : got) (under(id, want) ? h.tp : h.fp)++;
+        for (const auto& id : want) {
+          bool found = false;
+          for (const auto& gid : got) found = found || under(gid, {id});
+          if (!found) ++h.fn;
+        }
         Score& s = facets[field];
         for (const auto& id : got) {
           if (want.count(id)) ++s.tp;
@@ -130,6 +147,9 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
   report += fmt::format("{:<12} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6}\n", "facet", "precision", "recall", "F1", "tp", "fp", "fn");
   for (const auto& [name, s] : facets)
     report += fmt::format("{:<12} {:>9.3f} {:>9.3f} {:>9.3f} {:>6} {:>6} {:>6}\n", name, s.precision(), s.recall(), s.f1(), s.tp, s.fp, s.fn);
+  report += "hierarchy-aware (a value under a labelled value counts, as the label's filter finds it)\n";
+  for (const auto& [name, s] : nested)
+    report += fmt::format("{:<12} {:>9.3f} {:>9.3f} {:>9.3f} {:>6} {:>6} {:>6}\n", name, s.precision(), s.recall(), s.f1(), s.tp, s.fp, s.fn);
   report += fmt::format("{:<12} {:>9.3f} ({}/{}) exact day or month\n", "event_date", event_date.value(), event_date.right, event_date.total);
   report += fmt::format("{:<12} {:>9.3f} ({}/{})\n", "published", published.value(), published.right, published.total);
   report += fmt::format("{:<12} {:>9.3f} ({}/{})\n", "killed", killed.value(), killed.right, killed.total);
@@ -139,11 +159,14 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
     for (const auto& m : misses) std::printf("  %s\n", m.c_str());
 
   // Thresholds: the measured figures at the time they were set, rounded down.
-  CHECK(facets["groups"].f1() >= 0.59);
-  CHECK(facets["weapons"].f1() >= 0.61);
-  CHECK(facets["locations"].f1() >= 0.60);
-  CHECK(event_date.value() >= 0.70);
+  CHECK(facets["groups"].f1() >= 0.70);
+  CHECK(facets["weapons"].f1() >= 0.72);
+  CHECK(facets["locations"].f1() >= 0.75);
+  CHECK(nested["groups"].f1() >= 0.79);
+  CHECK(nested["weapons"].f1() >= 0.79);
+  CHECK(nested["locations"].f1() >= 0.88);
+  CHECK(event_date.value() >= 0.90);
   CHECK(published.value() >= 0.99);
-  CHECK(killed.value() >= 0.57);
-  CHECK(injured.value() >= 0.61);
+  CHECK(killed.value() >= 0.75);
+  CHECK(injured.value() >= 0.70);
 }
