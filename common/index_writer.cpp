@@ -1,5 +1,7 @@
 #include "index_writer.h"
 
+#include <unordered_set>
+
 #include "schema.h"
 
 namespace incidex {
@@ -21,6 +23,14 @@ bool IndexWriter::add(const Analysis& a, const nlohmann::json& record) {
   const std::string id_term = std::string(schema::kIdPrefix) + a.id;
   const bool existed = db_.term_exists(id_term);
   db_.replace_document(id_term, schema::make_document(a, gazetteer_, record));
+  // Words for spelling suggestions: each alphabetic word of 3+ letters, once per article.
+  std::unordered_set<std::string_view> words;
+  for (const auto* tokens : {&a.title_tokens, &a.text_tokens})
+    for (const Token& t : *tokens)
+      if (!t.number && t.key.size() >= 3 && t.key.size() <= schema::kMaxWordBytes &&
+          t.key.find_first_of("0123456789.") == std::string::npos)
+        words.insert(t.key);
+  for (const auto& w : words) db_.add_spelling(std::string(w));
   if (++pending_ >= batch_size_) commit();
   return existed;
 }

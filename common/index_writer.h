@@ -1,5 +1,5 @@
 // Writes analysed articles into a Xapian database: one document per article, replaced by its
-// unique id term so that re-indexing never duplicates, committed in batches so that an
+// unique id term so that re-indexing never duplicates, plus the words for spelling suggestions, committed in batches so that an
 // interrupted run leaves the database at its last commit. Not thread-safe: one writer per
 // database (Xapian's lock makes a second writer fail with DatabaseLockError).
 #pragma once

@@ -1,0 +1,617 @@
+#include "search.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "dates.h"
+#include "normalize.h"
+#include "schema.h"
+#include "tokenizer.h"
+
+namespace incidex {
+
+namespace {
+
+constexpr std::size_t kMaxQueryBytes = 1000;
+constexpr int kMaxRetries = 3;
+
+char facet_letter(Facet f) {
+  switch (f) {
+    case Facet::group: return 'g';
+    case Facet::weapon: return 'w';
+    case Facet::place: return 'l';
+    case Facet::source: return 's';
+  }
+  return '?';
+}
+
+// "entity:g12" (facet letter, index in the gazetteer's list: one word for the query parser) →
+// the exact-mention term of that entity.
+class EntityProcessor : public Xapian::FieldProcessor {
+ public:
+  explicit EntityProcessor(const Gazetteer& g) : g_(g) {}
+  Xapian::Query operator()(const std::string& value) override {
+    if (value.size() < 2) return Xapian::Query();
+    Facet f;
+    switch (value[0]) {
+      case 'g': f = Facet::group; break;
+      case 'w': f = Facet::weapon; break;
+      case 'l': f = Facet::place; break;
+      default: return Xapian::Query();
+    }
+    const auto& list = g_.entities(f);
+    const unsigned long i = std::strtoul(value.c_str() + 1, nullptr, 10);
+    if (i >= list.size()) return Xapian::Query();
+    return Xapian::Query(std::string(schema::mention_prefix(f)) + list[i].id);
+  }
+
+ private:
+  const Gazetteer& g_;
+};
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// ISO 8601 week key of a day: "2024-W04".
+std::string iso_week(const Date& d) {
+  const int wd = (d.weekday() + 6) % 7;  // Monday = 0
+  const Date thursday = Date::from_days(d.days() - wd + 3);
+  const long jan1 = Date::ymd(thursday.year, 1, 1).days();
+  const long week = (thursday.days() - jan1) / 7 + 1;
+  return fmt::format("{:04}-W{:02}", thursday.year, week);
+}
+
+std::string bucket_key(const Date& d, Interval iv) {
+  switch (iv) {
+    case Interval::day: return d.iso();
+    case Interval::week: return iso_week(d);
+    case Interval::month: return fmt::format("{:04}-{:02}", d.year, d.month);
+    case Interval::year: return fmt::format("{:04}", d.year);
+  }
+  return {};
+}
+
+// A "YYYYMMDD" value or bound as a day: day 00 (month precision) is the month's first day, and a
+// day past the month's end (an upper bound such as "20240631") its last.
+std::optional<Date> day_of(const std::string& ymd) {
+  if (ymd.size() != 8) return std::nullopt;
+  const int y = std::atoi(ymd.substr(0, 4).c_str()), m = std::atoi(ymd.substr(4, 2).c_str());
+  int d = std::atoi(ymd.substr(6, 2).c_str());
+  if (m < 1 || m > 12) return std::nullopt;
+  if (d == 0) d = 1;
+  while (d > 28 && !is_valid_day(y, m, d)) --d;
+  if (!is_valid_day(y, m, d)) return std::nullopt;
+  return Date::ymd(y, m, d);
+}
+
+// The text spans of the mentions of entities that the query names by exact-mention term.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> entity_spans(const nlohmann::json& record, const Xapian::Query& q) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  std::set<std::pair<std::string, std::string>> wanted;  // (record field, id)
+  for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) {
+    const std::string t = *it;
+    for (auto [f, field] : {std::pair{Facet::group, "groups"}, {Facet::weapon, "weapons"}, {Facet::place, "locations"}}) {
+      const std::string_view prefix = schema::mention_prefix(f);
+      if (t.size() > prefix.size() && t.compare(0, prefix.size(), prefix) == 0 && std::islower(static_cast<unsigned char>(t[prefix.size()])))
+        wanted.emplace(field, t.substr(prefix.size()));
+    }
+  }
+  for (const auto& [field, id] : wanted) {
+    if (!record.contains(field)) continue;
+    for (const auto& v : record[field])
+      if (v.value("id", "") == id && v.contains("mentions"))
+        for (const auto& m : v["mentions"])
+          if (m.value("field", "") == "text") out.emplace_back(m.value("begin", 0u), m.value("end", 0u));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string date_bound(const std::string& v, bool upper, const std::string& param) {
+  const auto bad = [&] {
+    return SearchError(param, "invalid_date", fmt::format("{} must be YYYY, YYYY-MM or YYYY-MM-DD, got '{}'", param, v));
+  };
+  const auto digits = [&](size_t at, size_t n) {
+    if (v.size() < at + n) throw bad();
+    for (size_t i = at; i < at + n; ++i)
+      if (v[i] < '0' || v[i] > '9') throw bad();
+    return std::atoi(v.substr(at, n).c_str());
+  };
+  const int y = digits(0, 4);
+  if (v.size() == 4) return fmt::format("{:04}{}", y, upper ? "1231" : "0000");
+  if (v[4] != '-') throw bad();
+  const int m = digits(5, 2);
+  if (m < 1 || m > 12) throw bad();
+  if (v.size() == 7) return fmt::format("{:04}{:02}{}", y, m, upper ? "31" : "00");
+  if (v.size() != 10 || v[7] != '-') throw bad();
+  const int d = digits(8, 2);
+  if (!is_valid_day(y, m, d)) throw bad();
+  return fmt::format("{:04}{:02}{:02}", y, m, d);
+}
+
+std::string encode_cursor(unsigned offset) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string raw = "o" + std::to_string(offset);
+  std::string out;
+  unsigned val = 0;
+  int bits = 0;
+  for (unsigned char c : raw) {
+    val = (val << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      out += kAlphabet[(val >> (bits - 6)) & 63];
+      bits -= 6;
+    }
+  }
+  if (bits > 0) out += kAlphabet[(val << (6 - bits)) & 63];
+  return out;
+}
+
+unsigned decode_cursor(const std::string& cursor) {
+  const auto bad = [&] { return SearchError("cursor", "invalid_cursor", "cursor is not one returned by this API: '" + cursor + "'"); };
+  if (cursor.empty() || cursor.size() > 24) throw bad();
+  std::string raw;
+  unsigned val = 0;
+  int bits = 0;
+  for (char c : cursor) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-') v = 62;
+    else if (c == '_') v = 63;
+    else throw bad();
+    val = (val << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      raw += static_cast<char>((val >> (bits - 8)) & 0xFF);
+      bits -= 8;
+    }
+  }
+  if (raw.size() < 2 || raw[0] != 'o') throw bad();
+  unsigned long offset = 0;
+  for (size_t i = 1; i < raw.size(); ++i) {
+    if (raw[i] < '0' || raw[i] > '9') throw bad();
+    offset = offset * 10 + static_cast<unsigned>(raw[i] - '0');
+    if (offset > 100000000) throw bad();
+  }
+  return static_cast<unsigned>(offset);
+}
+
+std::string make_snippet(const std::string& text, const Xapian::Query& query, unsigned words,
+                         const std::vector<std::pair<std::uint32_t, std::uint32_t>>& spans) {
+  std::set<std::string> keys, stems;
+  for (auto it = query.get_unique_terms_begin(); it != query.get_unique_terms_end(); ++it) {
+    std::string t = *it;
+    if (t.empty()) continue;
+    if (t[0] == 'Z') {
+      t.erase(0, 1);
+      if (!t.empty() && t[0] == 'S') t.erase(0, 1);
+      stems.insert(t);
+    } else if (t[0] == 'S') {
+      keys.insert(t.substr(1));
+    } else if (!(t[0] >= 'A' && t[0] <= 'Z')) {
+      keys.insert(t);
+    }
+  }
+  const auto tokens = tokenize(text);
+  if (tokens.empty()) return {};
+  std::vector<char> hit(tokens.size(), 0);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    hit[i] = keys.count(tokens[i].key) || (!stems.empty() && stems.count(stem(tokens[i].key)));
+    for (const auto& [b, e] : spans) hit[i] = hit[i] || (tokens[i].begin >= b && tokens[i].end <= e);
+  }
+  // The window of `words` tokens with the most matches (the first such).
+  const size_t w = std::min<size_t>(words, tokens.size());
+  size_t best = 0, best_score = 0, score = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    score += hit[i];
+    if (i >= w) score -= hit[i - w];
+    if (i + 1 >= w && score > best_score) {
+      best_score = score;
+      best = i + 1 - w;
+    }
+  }
+  // Start a little before the first match of the window so that it is not the first word.
+  if (best_score > 0) {
+    size_t first = best;
+    while (first < best + w && !hit[first]) ++first;
+    best = first > 3 ? first - 3 : 0;
+    if (best + w > tokens.size()) best = tokens.size() - w;
+  }
+  const size_t end = std::min(best + w, tokens.size());
+  std::string out;
+  if (best > 0) out += "\xE2\x80\xA6";
+  size_t at = tokens[best].byte_begin;
+  for (size_t i = best; i < end; ++i) {
+    out += html_escape(std::string_view(text).substr(at, tokens[i].byte_begin - at));
+    const std::string_view word = std::string_view(text).substr(tokens[i].byte_begin, tokens[i].byte_end - tokens[i].byte_begin);
+    if (hit[i]) out += "<mark>" + html_escape(word) + "</mark>";
+    else out += html_escape(word);
+    at = tokens[i].byte_end;
+  }
+  if (end < tokens.size()) out += "\xE2\x80\xA6";
+  else out += html_escape(std::string_view(text).substr(at));
+  return out;
+}
+
+Searcher::Searcher(std::string db, const Gazetteer& gazetteer)
+    : path_(std::move(db)), gazetteer_(gazetteer), db_(path_) {
+  parser_.set_database(db_);
+  parser_.set_stemmer(stemmer_);
+  parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  parser_.set_default_op(Xapian::Query::OP_AND);
+  parser_.set_max_expansion(200, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+  parser_.add_prefix("title", std::string(schema::kTitlePrefix));
+  parser_.add_prefix("entity", (new EntityProcessor(gazetteer_))->release());
+}
+
+void Searcher::reopen() {
+  try {
+    db_.reopen();
+  } catch (const Xapian::NetworkError&) {
+    // A remote shard went away (restart): open everything afresh.
+    db_ = Xapian::Database(path_);
+    parser_.set_database(db_);
+  }
+}
+
+template <class F>
+auto Searcher::with_retry(F&& f) -> decltype(f()) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      reopen();
+      return f();
+    } catch (const Xapian::DatabaseModifiedError&) {
+      if (attempt >= kMaxRetries) throw;
+    } catch (const Xapian::NetworkError&) {
+      if (attempt >= kMaxRetries) throw;
+      db_ = Xapian::Database(path_);
+      parser_.set_database(db_);
+    }
+  }
+}
+
+Xapian::doccount Searcher::doc_count() {
+  return with_retry([&] { return db_.get_doccount(); });
+}
+
+nlohmann::json Searcher::stats(unsigned top) {
+  return with_retry([&] {
+    nlohmann::json out = {{"documents", db_.get_doccount()}, {"facets", nlohmann::json::object()}};
+    for (Facet f : kAllFacets) {
+      const auto counts = schema::facet_counts(db_, f);
+      std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
+      std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      nlohmann::json values = nlohmann::json::array();
+      for (size_t i = 0; i < sorted.size() && i < top; ++i) {
+        const Entity* e = gazetteer_.find(f, sorted[i].first);
+        values.push_back({{"id", sorted[i].first}, {"name", e ? e->name : sorted[i].first}, {"count", sorted[i].second}});
+      }
+      out["facets"][std::string(facet_name(f))] = {{"distinct", counts.size()}, {"top", values}};
+    }
+    const auto bound = [&](bool upper) -> nlohmann::json {
+      const std::string v = upper ? db_.get_value_upper_bound(schema::kEventDate) : db_.get_value_lower_bound(schema::kEventDate);
+      if (v.size() != 8) return nullptr;
+      return v.substr(0, 4) + "-" + v.substr(4, 2) + (v.substr(6, 2) == "00" ? "" : "-" + v.substr(6, 2));
+    };
+    out["event_dates"] = {{"first", bound(false)}, {"last", bound(true)}};
+    return out;
+  });
+}
+
+Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggestion) {
+  const std::string& q = r.q;
+  if (q.size() > kMaxQueryBytes)
+    throw SearchError("q", "query_too_long", fmt::format("q is {} bytes; the limit is {}", q.size(), kMaxQueryBytes));
+  // Fold the query like the index; names of known entities also find their other spellings.
+  const auto tokens = tokenize(q);
+  const auto matches = gazetteer_.match(tokens, q, true);
+  std::string folded;
+  size_t at = 0;
+  for (const AliasMatch& m : matches) {
+    const size_t b = tokens[m.first].byte_begin, e = tokens[m.last - 1].byte_end;
+    const std::string_view before = std::string_view(q).substr(0, b);
+    const bool quoted = std::count(before.begin(), before.end(), '"') % 2 == 1;
+    const char prev = b > 0 ? q[b - 1] : ' ';
+    if (quoted || prev == ':' || prev == '-' || prev == '+' || b < at) continue;
+    folded += fold_query(q.substr(at, b - at));
+    std::string alts;
+    for (const Entity* c : m.candidates)
+      if (c->facet != Facet::source)
+        alts += fmt::format(" OR entity:{}{}", facet_letter(c->facet), c - gazetteer_.entities(c->facet).data());
+    folded += fmt::format("(\"{}\"{})", fold_query(q.substr(b, e - b)), alts);
+    at = e;
+  }
+  folded += fold_query(q.substr(at));
+  if (folded.find_first_not_of(" \t\r\n") == std::string::npos) return Xapian::Query::MatchAll;
+  const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
+                         Xapian::QueryParser::FLAG_PURE_NOT;
+  Xapian::Query parsed;
+  try {
+    parsed = parser_.parse_query(folded, flags);
+    // The suggestion is worded in the user's terms: correct the plainly folded query.
+    if (suggestion) {
+      parser_.parse_query(fold_query(q), flags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+      *suggestion = parser_.get_corrected_query_string();
+    }
+  } catch (const Xapian::QueryParserError& e) {
+    throw SearchError("q", "query_syntax", fmt::format("q: {} (in '{}')", e.get_msg(), q));
+  }
+  if (parsed.empty()) return Xapian::Query::MatchAll;
+  return parsed;
+}
+
+Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet> except) const {
+  std::vector<Xapian::Query> parts;
+  parts.emplace_back(std::string(schema::kTypePrefix) + r.type);
+  for (const auto& [facet, ids] : r.filters) {
+    if (ids.empty() || (except && *except == facet)) continue;
+    const std::string prefix(r.any_role ? schema::any_prefix(facet) : schema::main_prefix(facet));
+    std::vector<Xapian::Query> alts;
+    for (const auto& id : ids) alts.emplace_back(prefix + id);
+    parts.emplace_back(Xapian::Query::OP_OR, alts.begin(), alts.end());
+  }
+  const auto range = [&](Xapian::valueno slot, const std::string& lo, const std::string& hi) {
+    if (lo.empty() && hi.empty()) return;
+    if (hi.empty()) parts.emplace_back(Xapian::Query::OP_VALUE_GE, slot, lo);
+    else parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, slot, lo.empty() ? "00000000" : lo, hi);
+  };
+  range(schema::kEventDate, r.date_from, r.date_to);
+  range(schema::kPublished, r.published_from, r.published_to);
+  if (r.killed_min) parts.emplace_back(Xapian::Query::OP_VALUE_GE, schema::kKilled, Xapian::sortable_serialise(*r.killed_min));
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+Xapian::Query Searcher::full_query(const SearchRequest& r, std::string* suggestion) {
+  return Xapian::Query(Xapian::Query::OP_FILTER, text_query(r, suggestion), filter_query(r, std::nullopt));
+}
+
+namespace {
+
+// Adds the counts of one spy's packed values ("a|b") to `out`, expanding each value to its
+// ancestors (umbrella groups, weapon categories, enclosing places), each id once per document.
+void add_packed_counts(const Xapian::ValueCountMatchSpy& spy, Facet f, const Gazetteer& g,
+                       std::map<std::string, Xapian::doccount>& out) {
+  for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
+    const std::string packed = *v;
+    if (packed.empty()) continue;
+    std::set<std::string> ids;
+    size_t at = 0;
+    while (at <= packed.size()) {
+      size_t k = packed.find(schema::kListSeparator, at);
+      if (k == std::string::npos) k = packed.size();
+      std::string id = packed.substr(at, k - at);
+      if (!id.empty()) {
+        if (const Entity* e = g.find(f, id))
+          for (const Entity* anc : g.ancestors(*e)) ids.insert(anc->id);
+        ids.insert(std::move(id));
+      }
+      at = k + 1;
+    }
+    for (const auto& id : ids) out[id] += v.get_termfreq();
+  }
+}
+
+}  // namespace
+
+std::map<std::string, Xapian::doccount> Searcher::count_facet(const Xapian::Query& q, Facet f, bool any_role, bool* exact) {
+  Xapian::Enquire e(db_);
+  e.set_query(q);
+  e.set_weighting_scheme(Xapian::BoolWeight());
+  Xapian::ValueCountMatchSpy spy(schema::facet_slot(f, any_role));
+  e.add_matchspy(&spy);
+  const Xapian::MSet m = e.get_mset(0, 0, db_.get_doccount());
+  if (exact && spy.get_total() < m.get_matches_lower_bound()) *exact = false;
+  std::map<std::string, Xapian::doccount> out;
+  add_packed_counts(spy, f, gazetteer_, out);
+  return out;
+}
+
+namespace {
+
+FacetResult top_values(const std::map<std::string, Xapian::doccount>& counts, Facet f, const Gazetteer& g,
+                       const std::vector<std::string>& selected, unsigned size) {
+  std::vector<std::pair<std::string, Xapian::doccount>> all(counts.begin(), counts.end());
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  FacetResult r;
+  const auto name_of = [&](const std::string& id) {
+    const Entity* e = g.find(f, id);
+    return e ? e->name : id;
+  };
+  std::set<std::string> listed;
+  for (size_t i = 0; i < all.size() && i < size; ++i) {
+    const bool sel = std::find(selected.begin(), selected.end(), all[i].first) != selected.end();
+    r.values.push_back({all[i].first, name_of(all[i].first), all[i].second, sel});
+    listed.insert(all[i].first);
+  }
+  for (const auto& id : selected)
+    if (!listed.count(id)) {
+      const auto it = counts.find(id);
+      r.values.push_back({id, name_of(id), it == counts.end() ? 0 : it->second, true});
+      listed.insert(id);
+    }
+  for (const auto& [id, _] : all)
+    if (!listed.count(id)) ++r.other;
+  return r;
+}
+
+}  // namespace
+
+SearchResult Searcher::search(const SearchRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  SearchResult result = with_retry([&] {
+    SearchResult res;
+    const Xapian::Query text = text_query(r, &res.suggestion);
+    const Xapian::Query query(Xapian::Query::OP_FILTER, text, filter_query(r, std::nullopt));
+    Xapian::Enquire e(db_);
+    e.set_query(query);
+    if (r.sort == SortOrder::date_desc) e.set_sort_by_value_then_relevance(schema::kEventDate, true);
+    else if (r.sort == SortOrder::date_asc) e.set_sort_by_value_then_relevance(schema::kEventDate, false);
+    if (r.time_limit > 0) e.set_time_limit(r.time_limit);
+
+    std::map<Facet, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    for (Facet f : r.facets) {
+      const auto it = r.filters.find(f);
+      if (it != r.filters.end() && !it->second.empty()) continue;  // counted in its own pass
+      auto& spy = spies[f] = std::make_unique<Xapian::ValueCountMatchSpy>(schema::facet_slot(f, r.any_role));
+      e.add_matchspy(spy.get());
+    }
+    Xapian::ValueCountMatchSpy days(schema::kEventDate);
+    if (r.histogram) e.add_matchspy(&days);
+
+    const Xapian::doccount n = db_.get_doccount();
+    const Xapian::MSet mset = e.get_mset(r.offset, r.per_page, n);
+    res.total = mset.get_matches_estimated();
+    res.exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      Hit h;
+      h.docid = *it;
+      h.score = it.get_weight();
+      h.record = nlohmann::json::parse(it.get_document().get_data(), nullptr, false);
+      if (h.record.is_discarded()) h.record = nlohmann::json::object();
+      if (h.record.contains("text")) {
+        h.snippet = make_snippet(h.record["text"].get<std::string>(), text, 40, entity_spans(h.record, text));
+        h.record.erase("text");
+      }
+      res.hits.push_back(std::move(h));
+    }
+    if (r.offset + r.per_page < res.total) res.next_offset = r.offset + r.per_page;
+
+    for (Facet f : r.facets) {
+      std::map<std::string, Xapian::doccount> counts;
+      if (auto it = spies.find(f); it != spies.end()) {
+        if (it->second->get_total() < mset.get_matches_lower_bound()) res.exact = false;
+        add_packed_counts(*it->second, f, gazetteer_, counts);
+      } else {
+        // Disjunctive: this facet's own selection does not narrow its counts.
+        counts = count_facet(Xapian::Query(Xapian::Query::OP_FILTER, text, filter_query(r, f)), f, r.any_role, &res.exact);
+      }
+      const auto sel = r.filters.find(f);
+      res.facets[f] = top_values(counts, f, gazetteer_, sel == r.filters.end() ? std::vector<std::string>{} : sel->second,
+                                 r.facet_size);
+    }
+
+    if (r.histogram) {
+      std::map<long, Xapian::doccount> per_day;
+      for (auto v = days.values_begin(); v != days.values_end(); ++v)
+        if (auto d = day_of(*v)) per_day[d->days()] += v.get_termfreq();
+      long lo = per_day.empty() ? 0 : per_day.begin()->first, hi = per_day.empty() ? -1 : per_day.rbegin()->first;
+      if (auto d = day_of(r.date_from); d && !r.date_from.empty()) lo = d->days();
+      if (auto d = day_of(r.date_to); d && !r.date_to.empty()) hi = std::min(d->days(), lo + 366L * 300);
+      for (long day = lo; day <= hi; ++day) {
+        const std::string key = bucket_key(Date::from_days(day), *r.histogram);
+        if (res.histogram.empty() || res.histogram.back().key != key) res.histogram.push_back({key, 0});
+        if (auto it = per_day.find(day); it != per_day.end()) res.histogram.back().count += it->second;
+      }
+    }
+    return res;
+  });
+  result.took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+void Searcher::check(const SearchRequest& r) {
+  with_retry([&] { return full_query(r, nullptr); });
+}
+
+void Searcher::for_each(const SearchRequest& r, const std::function<void(const nlohmann::json&, const Xapian::Document&)>& row) {
+  // Pages of matches in docid order; each page is a fresh match so memory stays constant.
+  constexpr Xapian::doccount kPage = 5000;
+  reopen();
+  const Xapian::Query query = full_query(r, nullptr);
+  for (Xapian::doccount first = 0;; first += kPage) {
+    Xapian::Enquire e(db_);
+    e.set_query(query);
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    e.set_docid_order(Xapian::Enquire::ASCENDING);
+    const Xapian::MSet m = e.get_mset(first, kPage);
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      const Xapian::Document doc = it.get_document();
+      nlohmann::json rec = nlohmann::json::parse(doc.get_data(), nullptr, false);
+      if (rec.is_discarded()) continue;
+      rec.erase("text");
+      row(rec, doc);
+    }
+    if (m.size() < kPage) break;
+  }
+}
+
+std::optional<nlohmann::json> Searcher::get(const std::string& id, const std::string& type) {
+  return with_retry([&]() -> std::optional<nlohmann::json> {
+    const std::string term = std::string(schema::kIdPrefix) + id;
+    for (auto it = db_.postlist_begin(term); it != db_.postlist_end(term); ++it) {
+      const Xapian::Document doc = db_.get_document(*it);
+      const std::string want = std::string(schema::kTypePrefix) + type;
+      auto t = doc.termlist_begin();
+      t.skip_to(want);
+      if (t == doc.termlist_end() || *t != want) continue;
+      auto j = nlohmann::json::parse(doc.get_data(), nullptr, false);
+      if (!j.is_discarded()) return j;
+    }
+    return std::nullopt;
+  });
+}
+
+FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::string& prefix, unsigned limit) {
+  return with_retry([&] {
+    bool exact = true;
+    const Xapian::Query q(Xapian::Query::OP_FILTER, text_query(r, nullptr), filter_query(r, f));
+    const auto counts = count_facet(q, f, r.any_role, &exact);
+    // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
+    std::vector<std::string> want;
+    for (const auto& t : tokenize(prefix)) want.push_back(t.key);
+    const auto starts = [&](const std::string& name) {
+      if (want.empty()) return true;
+      const auto words = tokenize(name);
+      for (size_t i = 0; i + want.size() <= words.size(); ++i) {
+        bool ok = true;
+        for (size_t k = 0; k < want.size() && ok; ++k) {
+          const std::string& w = words[i + k].key;
+          ok = k + 1 == want.size() ? w.rfind(want[k], 0) == 0 : w == want[k];
+        }
+        if (ok) return true;
+      }
+      return false;
+    };
+    std::vector<std::pair<std::string, Xapian::doccount>> found;
+    for (const auto& [id, n] : counts) {
+      const Entity* e = gazetteer_.find(f, id);
+      bool ok = e ? starts(e->name) : starts(id);
+      if (e)
+        for (size_t i = 0; i < e->aliases.size() && !ok; ++i) ok = starts(e->aliases[i]);
+      if (ok) found.emplace_back(id, n);
+    }
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    FacetResult out;
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (i >= limit) {
+        ++out.other;
+        continue;
+      }
+      const Entity* e = gazetteer_.find(f, found[i].first);
+      const auto sel = r.filters.find(f);
+      const bool selected = sel != r.filters.end() &&
+                            std::find(sel->second.begin(), sel->second.end(), found[i].first) != sel->second.end();
+      out.values.push_back({found[i].first, e ? e->name : found[i].first, found[i].second, selected});
+    }
+    return out;
+  });
+}
+
+}  // namespace incidex

@@ -1,0 +1,157 @@
+// Searching an incidex database: free text with Xapian's query syntax (folded like the index),
+// facet filters (OR within a facet, AND across facets; places include everything under them,
+// weapon categories their types), date, publication and casualty ranges, sorting, cursor paging,
+// exact disjunctive facet counts, an event-date histogram, highlighted snippets and a spelling
+// suggestion.
+//
+// A Searcher owns its Xapian objects and is NOT thread-safe: give each thread its own (they can
+// share one Gazetteer). It reopens the database before each search so that new commits are seen,
+// and retries when a commit discards the revision being read.
+#pragma once
+
+#include <xapian.h>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gazetteer.h"
+
+namespace incidex {
+
+// A request the user got wrong: `param` names the parameter, `message` says what and where.
+class SearchError : public std::invalid_argument {
+ public:
+  SearchError(std::string param, std::string code, const std::string& message)
+      : std::invalid_argument(message), param_(std::move(param)), code_(std::move(code)) {}
+  const std::string& param() const { return param_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string param_, code_;
+};
+
+enum class SortOrder { relevance, date_asc, date_desc };
+enum class Interval { day, week, month, year };
+
+struct SearchRequest {
+  std::string q;                                     // empty: every document
+  std::map<Facet, std::vector<std::string>> filters; // facet → ids (OR within, AND across)
+  bool any_role = false;                             // role=any: background mentions count too
+  std::string date_from, date_to;                    // event date bounds, "YYYYMMDD", inclusive
+  std::string published_from, published_to;
+  std::optional<int> killed_min;
+  SortOrder sort = SortOrder::relevance;
+  unsigned offset = 0;                               // from the cursor
+  unsigned per_page = 20;
+  std::vector<Facet> facets = {Facet::group, Facet::weapon, Facet::place, Facet::source};
+  unsigned facet_size = 10;
+  std::optional<Interval> histogram;
+  std::string type = "article";                      // document type to search
+  double time_limit = 2.0;                           // seconds for counting before counts turn approximate
+};
+
+struct Hit {
+  Xapian::docid docid = 0;
+  double score = 0;
+  nlohmann::json record;  // the stored explain record (without the text)
+  std::string snippet;    // HTML-escaped, matched words in <mark>
+};
+
+struct FacetCount {
+  std::string id;
+  std::string name;
+  Xapian::doccount count = 0;
+  bool selected = false;
+};
+
+struct FacetResult {
+  std::vector<FacetCount> values;
+  std::size_t other = 0;  // distinct values not listed
+};
+
+struct Bucket {
+  std::string key;  // "2024-01-28", "2024-W04", "2024-01", "2024"
+  Xapian::doccount count = 0;
+};
+
+struct SearchResult {
+  Xapian::doccount total = 0;
+  bool exact = true;  // false when a time limit cut counting short
+  std::vector<Hit> hits;
+  std::map<Facet, FacetResult> facets;
+  std::vector<Bucket> histogram;
+  std::string suggestion;
+  std::optional<unsigned> next_offset;
+  double took_ms = 0;
+};
+
+class Searcher {
+ public:
+  // Opens `db` (a database folder or a stub file listing shards). Throws Xapian::Error.
+  Searcher(std::string db, const Gazetteer& gazetteer);
+
+  // Runs a search. Throws SearchError for a bad query; Xapian::Error for database failures.
+  SearchResult search(const SearchRequest& r);
+
+  // Throws SearchError when the request's query cannot be parsed; does not search.
+  void check(const SearchRequest& r);
+
+  // Calls `row` with the stored record of every matching document (all of them, in docid
+  // order, one at a time), for exports. Filters as search(); sort and paging are ignored.
+  void for_each(const SearchRequest& r, const std::function<void(const nlohmann::json&, const Xapian::Document&)>& row);
+
+  // The stored record and text of one document by id; nullopt when there is none.
+  std::optional<nlohmann::json> get(const std::string& id, const std::string& type = "article");
+
+  // Facet values whose name or any alias starts with `prefix` (folded, word by word), with
+  // counts under the request's filters (its own facet's selection ignored), most frequent first.
+  FacetResult facet_values(const SearchRequest& r, Facet f, const std::string& prefix, unsigned limit);
+
+  // Document count; reopens first.
+  Xapian::doccount doc_count();
+
+  // Index overview: document count, distinct values and the `top` most frequent values of each
+  // facet (main role), and the first and last event dates.
+  nlohmann::json stats(unsigned top);
+
+  const Gazetteer& gazetteer() const { return gazetteer_; }
+
+ private:
+  void reopen();
+  template <class F>
+  auto with_retry(F&& f) -> decltype(f());
+  Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
+  Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except) const;
+  Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
+  std::map<std::string, Xapian::doccount> count_facet(const Xapian::Query& q, Facet f, bool any_role, bool* exact);
+
+  std::string path_;
+  const Gazetteer& gazetteer_;
+  Xapian::Database db_;
+  Xapian::QueryParser parser_;
+  Xapian::Stem stemmer_{"english"};
+};
+
+// "2024", "2024-01" or "2024-01-28" → the first ("YYYYMMDD") or last day it covers.
+// Throws SearchError naming `param` when the value is not such a date.
+std::string date_bound(const std::string& value, bool upper, const std::string& param);
+
+// Encodes / decodes the opaque paging cursor. decode throws SearchError("cursor", ...).
+std::string encode_cursor(unsigned offset);
+unsigned decode_cursor(const std::string& cursor);
+
+// Builds an HTML snippet of `text` around the words of `query`, matched by folded key or stem,
+// `<mark>`-ing them, and the words inside `spans` (code point ranges, e.g. the mentions of an
+// entity the query names); at most about `words` words. Without matches, the first words.
+std::string make_snippet(const std::string& text, const Xapian::Query& query, unsigned words = 40,
+                         const std::vector<std::pair<std::uint32_t, std::uint32_t>>& spans = {});
+
+}  // namespace incidex

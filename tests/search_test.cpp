@@ -1,0 +1,71 @@
+// Engine-level search helpers: date bounds, cursors, snippets; and a Searcher over a small index.
+#include <doctest/doctest.h>
+
+#include "search.h"
+#include "test_support.h"
+
+using namespace incidex;
+using namespace incidex::testing;
+
+TEST_CASE("date bounds expand years and months to their first and last days") {
+  CHECK(date_bound("2024", false, "date_from") == "20240000");
+  CHECK(date_bound("2024", true, "date_to") == "20241231");
+  CHECK(date_bound("2024-02", false, "date_from") == "20240200");
+  CHECK(date_bound("2024-02", true, "date_to") == "20240231");
+  CHECK(date_bound("2024-02-29", true, "date_to") == "20240229");
+  for (const char* bad : {"24", "2024-2", "2024-13", "2023-02-29", "2024/01/01", "abcd", "2024-01-01x"}) {
+    CAPTURE(std::string(bad));
+    CHECK_THROWS_AS(date_bound(bad, false, "date_from"), SearchError);
+  }
+  try {
+    date_bound("2024-13", false, "published_from");
+  } catch (const SearchError& e) {
+    CHECK(e.param() == "published_from");
+    CHECK(std::string(e.what()).find("2024-13") != std::string::npos);
+  }
+}
+
+TEST_CASE("cursors round-trip and reject anything else") {
+  for (unsigned o : {0u, 1u, 20u, 12345u, 99999999u}) CHECK(decode_cursor(encode_cursor(o)) == o);
+  CHECK_THROWS_AS(decode_cursor(""), SearchError);
+  CHECK_THROWS_AS(decode_cursor("!!"), SearchError);
+  CHECK_THROWS_AS(decode_cursor("abc"), SearchError);
+}
+
+TEST_CASE("snippets mark folded and stemmed matches and escape HTML") {
+  const std::string text = "Militants fired rockets at <the> base. Kata\xE2\x80\x99ib Hezbollah denied it. The attack failed.";
+  Xapian::QueryParser qp;
+  qp.set_stemmer(Xapian::Stem("english"));
+  qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  const auto q = qp.parse_query("kataib rocket");
+  const std::string s = make_snippet(text, q, 40);
+  CHECK(s.find("<mark>Kata\xE2\x80\x99ib</mark>") != std::string::npos);
+  CHECK(s.find("<mark>rockets</mark>") != std::string::npos);  // stem match
+  CHECK(s.find("&lt;the&gt;") != std::string::npos);
+  CHECK(s.find("<the>") == std::string::npos);
+  // Mention spans are marked too (code points 0-9: "Militants").
+  CHECK(make_snippet(text, Xapian::Query(), 40, {{0, 9}}).find("<mark>Militants</mark>") != std::string::npos);
+}
+
+TEST_CASE("a Searcher answers over a small index: totals, filters, get, facet values") {
+  TempDir dir;
+  const std::string db = (dir.path / "db").string();
+  const auto n = index_sample_corpus(db, [](std::size_t i) { return i < 20; });
+  Searcher s(db, shipped_gazetteer());
+  SearchRequest all;
+  CHECK(s.search(all).total == n);
+  SearchRequest none;
+  none.q = "zzzznotaword";
+  CHECK(s.search(none).total == 0);
+  SearchRequest bad;
+  bad.q = "(attack AND";
+  CHECK_THROWS_AS(s.search(bad), SearchError);
+  const auto first = s.search(all).hits.at(0).record["id"].get<std::string>();
+  REQUIRE(s.get(first));
+  CHECK(s.get(first)->at("id") == first);
+  CHECK_FALSE(s.get("no-such-id"));
+  SearchRequest by_country = all;
+  by_country.filters[Facet::place] = {"iq"};
+  CHECK(s.search(by_country).total <= n);
+  CHECK(s.doc_count() == n);
+}
