@@ -251,37 +251,26 @@ Analysis Analyzer::analyze(RawArticle article) const {
     f.entity = *std::max_element(cands.begin(), cands.end(),
                                  [&](const Entity* x, const Entity* y) { return score(x) < score(y); });
   }
-  // A short group name that is part of a longer group name in the same article is that group:
-  // a bare "Hezbollah" in a story about Kataib Hezbollah.
+  // A shorter name standing for a longer one named in the same article is that entity:
+  // - a group name inside a longer group name: a bare "Hezbollah" in a story about Kataib
+  //   Hezbollah;
+  // - a weapon word ending a longer weapon name, or the category of a named type: "missiles"
+  //   after "ballistic missiles", "drone attack" after "one-way attack drone".
+  const auto stands_for = [&](const Found& shorter, const Found& longer) {
+    const auto& small = shorter.match.keys;
+    const auto& big = longer.match.keys;
+    if (shorter.entity->facet == Facet::group) return std::search(big.begin(), big.end(), small.begin(), small.end()) != big.end();
+    const auto anc = gazetteer_.ancestors(*longer.entity);
+    return std::equal(small.rbegin(), small.rend(), big.rbegin()) || std::find(anc.begin(), anc.end(), shorter.entity) != anc.end();
+  };
   for (auto& f : found) {
-    if (f.entity->facet != Facet::group) continue;
-    for (const auto& o : found) {
-      if (o.entity == f.entity || o.entity->facet != Facet::group || o.match.keys.size() <= f.match.keys.size()) continue;
-      const auto& big = o.match.keys;
-      const auto& small = f.match.keys;
-      if (std::search(big.begin(), big.end(), small.begin(), small.end()) != big.end()) {
+    if (f.entity->facet != Facet::group && f.entity->facet != Facet::weapon) continue;
+    for (const auto& o : found)
+      if (o.entity != f.entity && o.entity->facet == f.entity->facet && o.match.keys.size() > f.match.keys.size() &&
+          stands_for(f, o)) {
         f.entity = o.entity;
         break;
       }
-    }
-  }
-
-  // A generic weapon word repeating a specific one named in the article ("missiles" after
-  // "ballistic missiles", "drone attack" after "one-way attack drone": the category of a type
-  // that is named) is that weapon.
-  for (auto& f : found) {
-    if (f.entity->facet != Facet::weapon) continue;
-    for (const auto& o : found) {
-      if (o.entity == f.entity || o.entity->facet != Facet::weapon || o.match.keys.size() <= f.match.keys.size()) continue;
-      const auto& big = o.match.keys;
-      const auto& small = f.match.keys;
-      const auto anc = gazetteer_.ancestors(*o.entity);
-      if (std::equal(small.rbegin(), small.rend(), big.rbegin()) ||
-          std::find(anc.begin(), anc.end(), f.entity) != anc.end()) {
-        f.entity = o.entity;
-        break;
-      }
-    }
   }
 
   std::map<const Entity*, size_t> slot;

@@ -18,7 +18,7 @@
 #include "gazetteer.h"
 #include "index_writer.h"
 #include "ingest.h"
-#include "schema.h"
+#include "search.h"
 
 namespace fs = std::filesystem;
 using namespace incidex;
@@ -152,28 +152,17 @@ int run_explain(const Common& c, const std::vector<fs::path>& paths) {
 
 int run_stats(const Common& c, const fs::path& db_path, std::size_t top, bool as_json) {
   Engine engine = load_engine(c);
-  Xapian::Database db(db_path.string());
-  nlohmann::json out = {{"documents", db.get_doccount()}, {"facets", nlohmann::json::object()}};
-  for (Facet f : kAllFacets) {
-    auto counts = schema::facet_counts(db, f);
-    std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
-    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    nlohmann::json values = nlohmann::json::array();
-    for (std::size_t i = 0; i < sorted.size() && i < top; ++i) {
-      const Entity* e = engine.gazetteer.find(f, sorted[i].first);
-      values.push_back({{"id", sorted[i].first}, {"name", e ? e->name : sorted[i].first}, {"count", sorted[i].second}});
-    }
-    out["facets"][std::string(facet_name(f))] = {{"distinct", counts.size()}, {"values", values}};
-  }
+  Searcher searcher(db_path.string(), engine.gazetteer);
+  const nlohmann::json out = searcher.stats(static_cast<unsigned>(top));
   if (as_json) {
     std::cout << out.dump(2) << '\n';
     return 0;
   }
-  fmt::print("{} documents in {}\n", db.get_doccount(), db_path.string());
+  fmt::print("{} documents in {}\n", out["documents"].get<std::size_t>(), db_path.string());
   for (Facet f : kAllFacets) {
     const auto& facet = out["facets"][std::string(facet_name(f))];
     fmt::print("\n{} ({} distinct values, main role)\n", facet_name(f), facet["distinct"].get<std::size_t>());
-    for (const auto& v : facet["values"])
+    for (const auto& v : facet["top"])
       fmt::print("  {:>7}  {:<40} {}\n", v["count"].get<std::size_t>(), v["id"].get<std::string>(),
                  v["name"].get<std::string>());
   }

@@ -1,48 +1,30 @@
 // Indexing the sample corpus: counts, facet terms, idempotent re-indexing, and that a writer
 // killed mid-run leaves the database at its last commit.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <xapian.h>
 
-#include <filesystem>
-#include <random>
-
-#include "index_writer.h"
 #include "schema.h"
+#include "test_support.h"
 
-namespace fs = std::filesystem;
 using namespace incidex;
+using namespace incidex::testing;
 
 namespace {
-
-const fs::path kRoot = fs::path(INCIDEX_SOURCE_DIR);
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("incidex-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 struct Counts {
   std::size_t read = 0, added = 0, replaced = 0;
 };
 
-Counts index_corpus(const fs::path& db, const Gazetteer& g, const ReadOptions& options, unsigned batch = 16) {
-  Analyzer analyzer(g);
-  IndexWriter writer(db, g, batch);
+Counts index_corpus(const fs::path& db) {
+  const Analyzer analyzer(shipped_gazetteer());
+  IndexWriter writer(db, shipped_gazetteer(), 16);
   Counts c;
-  for (const auto& f : list_inputs({kRoot / "sample_corpus"}, [](InputProblem&&) {})) {
-    read_file(f, options, [&](RawArticle&& raw) {
+  for (const auto& f : list_inputs({kRoot / "sample_corpus"}, [](InputProblem&&) {}))
+    read_file(f, shipped_read_options(), [&](RawArticle&& raw) {
       ++c.read;
       Analysis a = analyzer.analyze(std::move(raw));
       (writer.add(a, analyzer.explain(a)) ? c.replaced : c.added)++;
     }, [](InputProblem&&) {});
-  }
   writer.commit();
   return c;
 }
@@ -56,20 +38,17 @@ Xapian::doccount count(const Xapian::Database& db, const Xapian::Query& q) {
 }  // namespace
 
 TEST_CASE("indexing the sample corpus twice replaces instead of duplicating") {
-  const Gazetteer g = Gazetteer::load(kRoot / "data" / "gazetteer");
-  ReadOptions options;
-  options.boilerplate_markers = load_boilerplate_markers(kRoot / "data" / "boilerplate.txt");
   TempDir tmp;
   const fs::path db = tmp.path / "db";
 
-  const Counts first = index_corpus(db, g, options);
+  const Counts first = index_corpus(db);
   REQUIRE(first.read >= 60);
   CHECK(first.added == first.read);
   CHECK(first.replaced == 0);
   Xapian::Database d1(db.string());
   CHECK(d1.get_doccount() == first.read);
 
-  const Counts second = index_corpus(db, g, options);
+  const Counts second = index_corpus(db);
   CHECK(second.read == first.read);
   CHECK(second.added == 0);
   CHECK(second.replaced == first.read);
@@ -113,7 +92,7 @@ TEST_CASE("indexing the sample corpus twice replaces instead of duplicating") {
 }
 
 TEST_CASE("a writer killed mid-run leaves the database at its last commit") {
-  const Gazetteer g = Gazetteer::load(kRoot / "data" / "gazetteer");
+  const Gazetteer& g = shipped_gazetteer();
   const Analyzer analyzer(g);
   TempDir tmp;
   const fs::path db = tmp.path / "db";

@@ -2,70 +2,35 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 
-namespace fs = std::filesystem;
+#include "test_support.h"
+
+using namespace incidex::testing;
 
 namespace {
 
-const fs::path kRoot = fs::path(INCIDEX_SOURCE_DIR);
-const fs::path kBin = fs::path(INCIDEX_BIN_DIR) / "incidex-index";
+const std::string kIndex = (kBin / "incidex-index").string();
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout and stderr, interleaved
-};
-
-Result run(const std::string& args, bool merge_stderr = true) {
-  const std::string cmd = kBin.string() + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+// Runs incidex-index with `args`; stderr is merged into the output unless `quiet_stderr`.
+RunResult index_cmd(const std::string& args, bool quiet_stderr = false) {
+  return run(kIndex + " " + args + (quiet_stderr ? " 2>/dev/null" : " 2>&1"));
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("incidex-cli-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const std::string& content) const {
-    const fs::path p = path / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-};
 
 }  // namespace
 
 TEST_CASE("build indexes the sample corpus, and a second build replaces every article") {
   TempDir tmp;
   const std::string db = (tmp.path / "db").string();
-  auto first = run("build --db " + db + " " + (kRoot / "sample_corpus").string());
+  auto first = index_cmd("build --db " + db + " " + (kRoot / "sample_corpus").string());
   CHECK(first.code == 0);
   CHECK(first.out.find(" replaced)") != std::string::npos);
   CHECK(first.out.find("0 skipped") != std::string::npos);
-  auto second = run("build --db " + db + " " + (kRoot / "sample_corpus").string());
+  auto second = index_cmd("build --db " + db + " " + (kRoot / "sample_corpus").string());
   CHECK(second.code == 0);
   CHECK(second.out.find("(0 new,") != std::string::npos);
 
-  auto stats = run("stats --json --db " + db, false);
+  auto stats = index_cmd("stats --json --db " + db, true);
   CHECK(stats.code == 0);
   const auto j = nlohmann::json::parse(stats.out);
   CHECK(j.at("documents").get<int>() >= 60);
@@ -78,7 +43,7 @@ TEST_CASE("explain prints one JSON object per article with the documented fields
                               "Rockets strike base near Rmelan\n\n29-12-2023\nExample Wire\n\n"
                               "Militants fired rockets at U.S. troops at Kharab al-Jir base near Rmelan in Hasaka "
                               "province on Friday, the Islamic Resistance in Iraq said. No casualties were reported.\n");
-  auto r = run("explain " + file.string(), false);
+  auto r = index_cmd("explain " + file.string(), true);
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   for (const char* field : {"id", "title", "source", "url", "published", "event_date", "groups", "weapons",
@@ -108,7 +73,7 @@ TEST_CASE("bad inputs are skipped with a message naming the file, and the run go
             "{not json\n"
             "{\"id\":\"no-text\",\"title\":\"Nothing\"}\n");
   const std::string db = (tmp.path / "db").string();
-  auto r = run("build --db " + db + " " + (tmp.path / "in").string());
+  auto r = index_cmd("build --db " + db + " " + (tmp.path / "in").string());
   CHECK(r.code == 0);
   CHECK(r.out.find("empty.txt") != std::string::npos);
   CHECK(r.out.find("binary.txt") != std::string::npos);
@@ -121,12 +86,12 @@ TEST_CASE("a run that indexes nothing exits non-zero and keeps what was indexed 
   TempDir tmp;
   const std::string db = (tmp.path / "db").string();
   tmp.write("good/a.json", R"({"id":"keep-me","title":"Rocket attack","text":"Rockets hit the base on Monday."})");
-  REQUIRE(run("build --db " + db + " " + (tmp.path / "good").string()).code == 0);
+  REQUIRE(index_cmd("build --db " + db + " " + (tmp.path / "good").string()).code == 0);
   tmp.write("bad/empty.txt", "");
-  auto r = run("build --db " + db + " " + (tmp.path / "bad").string());
+  auto r = index_cmd("build --db " + db + " " + (tmp.path / "bad").string());
   CHECK(r.code == 1);
   CHECK(r.out.find("1 documents") != std::string::npos);
-  auto missing = run("build --db " + db + " " + (tmp.path / "does-not-exist").string());
+  auto missing = index_cmd("build --db " + db + " " + (tmp.path / "does-not-exist").string());
   CHECK(missing.code != 0);
   CHECK(missing.out.find("does-not-exist") != std::string::npos);
 }
