@@ -35,6 +35,10 @@ bool IndexWriter::add(const Analysis& a, const nlohmann::json& record) {
   return existed;
 }
 
+Xapian::doccount IndexWriter::count(std::string_view type) const {
+  return db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(type));
+}
+
 void IndexWriter::commit() {
   if (!pending_) return;
   db_.commit();

@@ -25,6 +25,11 @@ class IndexWriter {
   void commit();
 
   Xapian::doccount doc_count() const { return db_.get_doccount(); }
+  // Documents of one type ("article", "incident") in the database.
+  Xapian::doccount count(std::string_view type) const;
+
+  // The database, for linking incidents after a run (incidents.h).
+  Xapian::WritableDatabase& database() { return db_; }
 
  private:
   Xapian::WritableDatabase db_;

@@ -144,16 +144,69 @@ Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nloh
   return doc;
 }
 
-std::map<std::string, Xapian::doccount> facet_counts(const Xapian::Database& db, Facet f) {
-  std::map<std::string, Xapian::doccount> out;
-  const std::string prefix(main_prefix(f));
-  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix); ++it) {
-    const std::string term = *it;
-    // "XG" must not pick up other prefixes that start with it: ids are lowercase, prefixes upper.
-    if (term.size() <= prefix.size() || std::isupper(static_cast<unsigned char>(term[prefix.size()]))) continue;
-    out[term.substr(prefix.size())] = it.get_termfreq();
+Xapian::Document make_incident_document(const nlohmann::json& inc, const Gazetteer& g) {
+  Xapian::Document doc;
+  Xapian::termpos pos = 0;
+  add_words(doc, tokenize(inc.value("title", "")), pos, true);
+  pos += 100;
+  add_words(doc, tokenize(inc.value("summary", "")), pos, false);
+  for (const auto& r : inc["reports"]) {
+    pos += 100;
+    add_words(doc, tokenize(r.value("title", "")), pos, false);
   }
-  return out;
+  const std::string id = inc["id"];
+  doc.add_boolean_term(std::string(kIdPrefix) + id);
+  doc.add_boolean_term(std::string(kTypePrefix) + std::string(kIncidentType));
+  for (auto [field, f] : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
+    std::vector<std::string> ids;
+    for (const auto& v : inc[field]) {
+      const std::string vid = v["id"];
+      ids.push_back(vid);
+      doc.add_boolean_term(std::string(mention_prefix(f)) + vid);
+      std::vector<std::string> terms = {vid};
+      if (const Entity* e = g.find(f, vid))
+        for (const Entity* anc : g.ancestors(*e)) terms.push_back(anc->id);
+      for (const auto& t : terms) {
+        doc.add_boolean_term(std::string(main_prefix(f)) + t);
+        doc.add_boolean_term(std::string(any_prefix(f)) + t);
+      }
+    }
+    doc.add_value(facet_slot(f, false), join_ids(ids));
+    doc.add_value(facet_slot(f, true), join_ids(ids));
+  }
+  std::vector<std::string> sources;
+  for (const auto& r : inc["reports"]) {
+    doc.add_boolean_term(std::string(kMemberPrefix) + r["id"].get<std::string>());
+    if (r["source_id"].is_string()) {
+      sources.push_back(r["source_id"]);
+      doc.add_boolean_term(std::string(main_prefix(Facet::source)) + r["source_id"].get<std::string>());
+    }
+  }
+  doc.add_value(kSource, join_ids(sources));
+  for (const auto& y : inc["related"]["responds_to"]) doc.add_boolean_term(std::string(kRespondsPrefix) + y.get<std::string>());
+  for (const auto& y : inc["related"]["recalls"]) doc.add_boolean_term(std::string(kRecallsPrefix) + y.get<std::string>());
+  if (inc["event_date"].is_string()) {
+    const std::string iso = inc["event_date"];
+    const std::string ymd = iso.size() == 10 ? iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) : iso.substr(0, 4) + iso.substr(5, 2) + "00";
+    doc.add_value(kEventDate, ymd);
+    doc.add_value(kEventMonth, ymd.substr(0, 6));
+    doc.add_value(kDatePrecision, inc.value("event_date_precision", ""));
+    if (iso.size() == 10) doc.add_boolean_term(std::string(kDayPrefix) + ymd);
+    doc.add_boolean_term(std::string(kMonthPrefix) + ymd.substr(0, 6));
+    doc.add_boolean_term(std::string(kYearPrefix) + ymd.substr(0, 4));
+  }
+  if (inc["first_report"].is_string()) {
+    const std::string p = inc["first_report"];
+    doc.add_value(kPublished, p.substr(0, 4) + p.substr(5, 2) + p.substr(8, 2));
+  }
+  if (inc["location"].is_object() && inc["location"]["lat"].is_number()) {
+    doc.add_value(kLat, Xapian::sortable_serialise(inc["location"]["lat"].get<double>()));
+    doc.add_value(kLon, Xapian::sortable_serialise(inc["location"]["lon"].get<double>()));
+  }
+  if (inc["killed"].is_number()) doc.add_value(kKilled, Xapian::sortable_serialise(inc["killed"].get<int>()));
+  if (inc["injured"].is_number()) doc.add_value(kInjured, Xapian::sortable_serialise(inc["injured"].get<int>()));
+  doc.set_data(inc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return doc;
 }
 
 }  // namespace incidex::schema

@@ -25,6 +25,11 @@ inline constexpr std::string_view kDayPrefix = "XD";
 inline constexpr std::string_view kMonthPrefix = "XM";
 inline constexpr std::string_view kYearPrefix = "XY";
 inline constexpr std::string_view kArticleType = "article";
+inline constexpr std::string_view kIncidentType = "incident";
+inline constexpr std::string_view kIncidentOfPrefix = "XI";  // on an article: XI<incident id>
+inline constexpr std::string_view kMemberPrefix = "XJ";      // on an incident: XJ<article id>
+inline constexpr std::string_view kRespondsPrefix = "XR";    // on an incident: XR<incident it answered>
+inline constexpr std::string_view kRecallsPrefix = "XV";     // on an incident: XV<incident its reports recall>
 
 // Main-role filter prefix of a facet ("XG", "XW", "XL", "XS").
 std::string_view main_prefix(Facet f);
@@ -69,11 +74,13 @@ inline constexpr size_t kMaxWordBytes = 64;
 // document data together with the article text.
 Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nlohmann::json& record);
 
+// Builds the document of an incident record (incidents.h): its title, summary and report titles
+// as text, the union of its reports' main-role values as facet terms (all outlets under XS),
+// member, relation, date and coordinate terms and values, and the record as data.
+Xapian::Document make_incident_document(const nlohmann::json& incident, const Gazetteer& g);
+
 // The main location of an analysed article: its most specific main-role place (the first named
 // among equals), or null.
 const Entity* main_location(const Analysis& a);
-
-// How many documents carry each main-role value of a facet, by id.
-std::map<std::string, Xapian::doccount> facet_counts(const Xapian::Database& db, Facet f);
 
 }  // namespace incidex::schema

@@ -293,9 +293,13 @@ Xapian::doccount Searcher::doc_count() {
 
 nlohmann::json Searcher::stats(unsigned top) {
   return with_retry([&] {
-    nlohmann::json out = {{"documents", db_.get_doccount()}, {"facets", nlohmann::json::object()}};
+    const Xapian::Query articles(std::string(schema::kTypePrefix) + std::string(schema::kArticleType));
+    nlohmann::json out = {{"documents", db_.get_doccount()},
+                          {"articles", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kArticleType))},
+                          {"incidents", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kIncidentType))},
+                          {"facets", nlohmann::json::object()}};
     for (Facet f : kAllFacets) {
-      const auto counts = schema::facet_counts(db_, f);
+      const auto counts = count_facet(articles, f, false, nullptr);
       std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
       std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       nlohmann::json values = nlohmann::json::array();
@@ -488,6 +492,8 @@ SearchResult Searcher::search(const SearchRequest& r) {
       if (h.record.contains("text")) {
         h.snippet = make_snippet(h.record["text"].get<std::string>(), text, 40, entity_spans(h.record, text));
         h.record.erase("text");
+      } else if (h.record.contains("summary")) {  // incidents
+        h.snippet = make_snippet(h.record["summary"].get<std::string>(), text, 40);
       }
       res.hits.push_back(std::move(h));
     }
@@ -565,6 +571,17 @@ std::optional<nlohmann::json> Searcher::get(const std::string& id, const std::st
       if (!j.is_discarded()) return j;
     }
     return std::nullopt;
+  });
+}
+
+std::vector<nlohmann::json> Searcher::records_with_term(const std::string& term, unsigned limit) {
+  return with_retry([&] {
+    std::vector<nlohmann::json> out;
+    for (auto it = db_.postlist_begin(term); it != db_.postlist_end(term) && out.size() < limit; ++it) {
+      auto j = nlohmann::json::parse(db_.get_document(*it).get_data(), nullptr, false);
+      if (!j.is_discarded()) out.push_back(std::move(j));
+    }
+    return out;
   });
 }
 

@@ -115,6 +115,10 @@ class Searcher {
   // counts under the request's filters (its own facet's selection ignored), most frequent first.
   FacetResult facet_values(const SearchRequest& r, Facet f, const std::string& prefix, unsigned limit);
 
+  // Stored records of documents carrying `term` (at most `limit`), e.g. the incidents whose
+  // related.responds_to names one ("XR<id>").
+  std::vector<nlohmann::json> records_with_term(const std::string& term, unsigned limit = 50);
+
   // Document count; reopens first.
   Xapian::doccount doc_count();
 

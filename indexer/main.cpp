@@ -1,6 +1,7 @@
 // incidex-index: reads raw articles into a faceted Xapian index.
 //   incidex-index build --db DIR PATH...     index files and folders (re-indexing replaces)
 //   incidex-index explain PATH...            print each article's analysis as JSON Lines
+//   incidex-index link --db DIR              recompute incidents from scratch
 //   incidex-index stats --db DIR             document count and facet value counts
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -16,8 +17,10 @@
 
 #include "analyzer.h"
 #include "gazetteer.h"
+#include "incidents.h"
 #include "index_writer.h"
 #include "ingest.h"
+#include "schema.h"
 #include "search.h"
 
 namespace fs = std::filesystem;
@@ -108,6 +111,7 @@ int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& 
   Progress progress(total_bytes);
   std::size_t read = 0, added = 0, replaced = 0;
   std::uintmax_t done_bytes = 0;
+  std::vector<std::string> indexed_ids;
   for (const auto& f : files) {
     if (g_interrupted) break;
     read_file(f, engine.options, [&](RawArticle&& raw) {
@@ -116,6 +120,7 @@ int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& 
       Analysis a = analyzer.analyze(std::move(raw));
       if (writer.add(a, analyzer.explain(a))) ++replaced;
       else ++added;
+      indexed_ids.push_back(a.id);
       progress.update(done_bytes, added + replaced);
     }, problem);
     std::error_code ec;
@@ -125,13 +130,30 @@ int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& 
   writer.commit();
   progress.update(done_bytes, added + replaced, true);
   progress.finish();
+  if (!g_interrupted && !indexed_ids.empty()) {
+    IncidentLinker linker(writer.database(), engine.gazetteer);
+    const LinkStats ls = linker.link(indexed_ids);
+    fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
+               ls.incidents, ls.multi, ls.relations);
+  }
 
-  fmt::print(stderr, "{} {} files, {} articles read: {} indexed ({} new, {} replaced), {} skipped{}; {} documents in {}\n",
+  fmt::print(stderr, "{} {} files, {} articles read: {} indexed ({} new, {} replaced), {} skipped{}; {} articles and {} incidents in {}\n",
              g_interrupted ? "interrupted after" : "read", files.size(), read, added + replaced, added, replaced,
-             skipped, warnings ? fmt::format(", {} warnings", warnings) : "", writer.doc_count(), db.string());
+             skipped, warnings ? fmt::format(", {} warnings", warnings) : "", writer.count(schema::kArticleType),
+             writer.count(schema::kIncidentType), db.string());
   for (const auto& [reason, n] : skipped_by_reason) fmt::print(stderr, "  skipped {} × {}\n", n, reason);
   if (g_interrupted) return 130;
   return added + replaced > 0 ? 0 : 1;
+}
+
+int run_link(const Common& c, const fs::path& db_path) {
+  Engine engine = load_engine(c);
+  Xapian::WritableDatabase db(db_path.string(), Xapian::DB_OPEN);
+  IncidentLinker linker(db, engine.gazetteer);
+  const LinkStats ls = linker.relink_all();
+  fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
+             ls.incidents, ls.multi, ls.relations);
+  return 0;
 }
 
 int run_explain(const Common& c, const std::vector<fs::path>& paths) {
@@ -187,6 +209,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))->capture_default_str();
   build->add_option("paths", paths, "Files or folders (read recursively)")->required();
 
+  fs::path link_db;
+  auto* link = app.add_subcommand("link", "Recompute every incident from the articles in the database");
+  link->add_option("--db", link_db, "Xapian database folder")->required()->check(CLI::ExistingDirectory);
+
   std::vector<fs::path> explain_paths;
   auto* explain = app.add_subcommand("explain", "Print each article's analysis as JSON Lines, without indexing");
   explain->add_option("paths", explain_paths, "Files or folders")->required();
@@ -203,6 +229,7 @@ int main(int argc, char** argv) {
   try {
     if (*build) return run_build(common, db, paths, batch);
     if (*explain) return run_explain(common, explain_paths);
+    if (*link) return run_link(common, link_db);
     if (*stats) return run_stats(common, stats_db, top, as_json);
   } catch (const GazetteerError& e) {
     fmt::print(stderr, "incidex-index: gazetteer error: {}\n", e.what());

@@ -187,9 +187,20 @@ json facet_json(const FacetResult& f) {
   return {{"values", values}, {"other", f.other}};
 }
 
-void handle_search(const httplib::Request& req, httplib::Response& res) {
+json incident_hit_json(const Hit& h) {
+  json out = h.record;
+  out.erase("facts");
+  out.erase("reports");
+  for (const char* field : {"groups", "weapons", "locations"}) out[field] = facet_list(out.value(field, json::array()), std::string(field) == "locations");
+  out["snippet"] = h.snippet;
+  out["score"] = h.score;
+  return out;
+}
+
+void run_search(const httplib::Request& req, httplib::Response& res, const std::string& type) {
   const Params p(req, with(kFilterParams, {"sort", "per_page", "cursor", "facets", "facet_size", "histogram"}));
   SearchRequest r = parse_filters(p);
+  r.type = type;
   if (auto s = p.one("sort")) {
     if (*s == "relevance") r.sort = SortOrder::relevance;
     else if (*s == "date") r.sort = SortOrder::date_asc;
@@ -217,7 +228,7 @@ void handle_search(const httplib::Request& req, httplib::Response& res) {
   }
   const SearchResult result = searcher().search(r);
   json hits = json::array();
-  for (const auto& h : result.hits) hits.push_back(hit_json(h));
+  for (const auto& h : result.hits) hits.push_back(type == "incident" ? incident_hit_json(h) : hit_json(h));
   json facets = json::object();
   for (const auto& [f, fr] : result.facets) facets[std::string(facet_name(f))] = facet_json(fr);
   json body = {{"total", result.total},
@@ -235,6 +246,29 @@ void handle_search(const httplib::Request& req, httplib::Response& res) {
     body["histogram"] = nullptr;
   }
   send_json(res, body);
+}
+
+void handle_search(const httplib::Request& req, httplib::Response& res) { run_search(req, res, "article"); }
+void handle_incidents(const httplib::Request& req, httplib::Response& res) { run_search(req, res, "incident"); }
+
+// An incident with its reports and its related incidents in both directions.
+void handle_incident(const httplib::Request& req, httplib::Response& res) {
+  const Params p(req, {});
+  const std::string id = req.matches[1];
+  auto inc = searcher().get(id, "incident");
+  if (!inc) return send_error(res, 404, "not_found", fmt::format("no incident with id '{}'", id), "id");
+  const auto brief = [](const json& i) {
+    return json{{"id", i.value("id", "")}, {"title", i.value("title", "")}, {"event_date", i.value("event_date", json())},
+                {"summary", i.value("summary", "")}};
+  };
+  json related = {{"responds_to", json::array()}, {"responded_by", json::array()}, {"recalls", json::array()}, {"recalled_by", json::array()}};
+  for (const char* k : {"responds_to", "recalls"})
+    for (const auto& other : (*inc)["related"].value(k, json::array()))
+      if (auto o = searcher().get(other.get<std::string>(), "incident")) related[k].push_back(brief(*o));
+  for (const auto& o : searcher().records_with_term("XR" + id)) related["responded_by"].push_back(brief(o));
+  for (const auto& o : searcher().records_with_term("XV" + id)) related["recalled_by"].push_back(brief(o));
+  (*inc)["related"] = related;
+  send_json(res, *inc);
 }
 
 void handle_article(const httplib::Request& req, httplib::Response& res) {
@@ -260,11 +294,14 @@ void handle_facet(const httplib::Request& req, httplib::Response& res) {
 }
 
 void handle_export(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, with(kFilterParams, {"format"}));
+  const Params p(req, with(kFilterParams, {"format", "type"}));
   const std::string name = p.one("format").value_or("csv");
   const auto format = parse_export_format(name);
   if (!format) throw SearchError("format", "invalid_value", "format must be csv, jsonl or geojson, got '" + name + "'");
   SearchRequest r = parse_filters(p);
+  r.type = p.one("type").value_or("article");
+  if (r.type != "article" && r.type != "incident")
+    throw SearchError("type", "invalid_value", "type must be article or incident, got '" + r.type + "'");
   // Validate the query before the response starts streaming, so that errors are still JSON.
   searcher().check(r);
   res.set_header("Content-Disposition", fmt::format("attachment; filename=\"incidex-export.{}\"", file_extension(*format)));
@@ -313,8 +350,9 @@ httplib::Server::Handler guarded(H handler) {
 }  // namespace
 
 const std::vector<std::string>& api_routes() {
-  static const std::vector<std::string> routes = {"/api/search", "/api/articles/{id}", "/api/facets/{facet}", "/api/export",
-                                                  "/api/stats",  "/api/health",        "/api/openapi.json"};
+  static const std::vector<std::string> routes = {"/api/search", "/api/articles/{id}", "/api/incidents", "/api/incidents/{id}",
+                                                  "/api/facets/{facet}", "/api/export", "/api/stats", "/api/health",
+                                                  "/api/openapi.json"};
   return routes;
 }
 
@@ -338,6 +376,8 @@ void install_api(httplib::Server& server, const ServerOptions& options, const Ga
 
   server.Get("/api/search", guarded(handle_search));
   server.Get(R"(/api/articles/(.+))", guarded(handle_article));
+  server.Get("/api/incidents", guarded(handle_incidents));
+  server.Get(R"(/api/incidents/(.+))", guarded(handle_incident));
   server.Get(R"(/api/facets/([^/]+))", guarded(handle_facet));
   server.Get("/api/export", guarded(handle_export));
   server.Get("/api/stats", guarded(handle_stats));

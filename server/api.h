@@ -1,6 +1,6 @@
 // The HTTP JSON API of incidex-serve, mapped onto the engine (common/search.h). Routes:
-//   GET /api/search, /api/articles/{id}, /api/facets/{facet}, /api/export, /api/stats,
-//   /api/health, /api/openapi.json
+//   GET /api/search, /api/articles/{id}, /api/incidents, /api/incidents/{id},
+//   /api/facets/{facet}, /api/export, /api/stats, /api/health, /api/openapi.json
 // Every error is {"error":{"code","message","param"}} with 400 (bad parameter or query), 404
 // (unknown id or route), 413/414 (oversized request) or 500 (unexpected; no internals leak).
 #pragma once

@@ -90,7 +90,7 @@ TEST_CASE("a run that indexes nothing exits non-zero and keeps what was indexed 
   tmp.write("bad/empty.txt", "");
   auto r = index_cmd("build --db " + db + " " + (tmp.path / "bad").string());
   CHECK(r.code == 1);
-  CHECK(r.out.find("1 documents") != std::string::npos);
+  CHECK(r.out.find("1 articles and 1 incidents") != std::string::npos);
   auto missing = index_cmd("build --db " + db + " " + (tmp.path / "does-not-exist").string());
   CHECK(missing.code != 0);
   CHECK(missing.out.find("does-not-exist") != std::string::npos);

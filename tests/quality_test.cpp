@@ -160,7 +160,7 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
 
   // Thresholds: the measured figures at the time they were set, rounded down.
   CHECK(facets["groups"].f1() >= 0.70);
-  CHECK(facets["weapons"].f1() >= 0.72);
+  CHECK(facets["weapons"].f1() >= 0.73);
   CHECK(facets["locations"].f1() >= 0.75);
   CHECK(nested["groups"].f1() >= 0.79);
   CHECK(nested["weapons"].f1() >= 0.79);

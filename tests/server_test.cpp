@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "api.h"
+#include "incidents.h"
 #include "schema.h"
 #include "test_support.h"
 
@@ -22,6 +23,11 @@ struct Fixture {
   TempDir dir;
   std::string db = (dir.path / "db").string();
   std::size_t articles = index_sample_corpus(db);
+  bool linked = [this] {
+    Xapian::WritableDatabase w(db, Xapian::DB_OPEN);
+    IncidentLinker(w, shipped_gazetteer()).relink_all();
+    return true;
+  }();
   Server server{db};
 };
 
@@ -349,7 +355,8 @@ TEST_CASE("errors are JSON with a code, a message and the parameter") {
 
 TEST_CASE("stats, health and an OpenAPI document that lists exactly the routes") {
   const json st = get_json("/api/stats");
-  CHECK(st["documents"] == fixture().articles);
+  CHECK(st["articles"] == fixture().articles);
+  CHECK(st["documents"] == st["articles"].get<int>() + st["incidents"].get<int>());
   CHECK(st["facets"]["group"]["top"].size() > 0);
   CHECK(get_json("/api/health")["status"] == "ok");
   const json api = get_json("/api/openapi.json");
@@ -425,4 +432,57 @@ TEST_CASE("two shards served by xapian-tcpsrv give the same totals and facet cou
     if (status == 200) CHECK(json::parse(res->body)["total"] == fixture().articles);
   }
   CHECK(status == 200);
+}
+
+TEST_CASE("incidents: searchable and faceted like articles, each linked to its reports") {
+  const json all = get_json("/api/incidents?facet_size=100&per_page=100");
+  const int incidents = all["total"];
+  CHECK(incidents > 0);
+  CHECK(incidents < static_cast<int>(fixture().articles));
+  std::size_t reports = 0;
+  for (const auto& h : all["hits"]) {
+    for (const char* k : {"id", "title", "event_date", "location", "groups", "weapons", "killed", "injured", "report_count",
+                          "first_report", "last_report", "summary", "related"})
+      CHECK_MESSAGE(h.contains(k), k);
+    reports += h["report_count"].get<std::size_t>();
+  }
+  CHECK(reports == fixture().articles);  // every article belongs to exactly one incident
+  CHECK(get_json("/api/incidents?location=jo&facets=none")["total"].get<int>() >= 1);
+  CHECK(get_json("/api/incidents?q=Rumalyn&facets=none")["total"].get<int>() >= 1);
+
+  // An incident page lists its reports, and each report's article points back to it.
+  const json tower = get_json("/api/incidents?q=%22Tower%2022%22&per_page=1&facets=none");
+  REQUIRE(tower["hits"].size() == 1);
+  const std::string id = tower["hits"][0]["id"];
+  const json inc = get_json("/api/incidents/" + id);
+  CHECK(inc["reports"].size() >= 2);
+  CHECK_FALSE(inc["facts"].empty());
+  for (const char* k : {"responds_to", "responded_by", "recalls", "recalled_by"}) CHECK(inc["related"].contains(k));
+  for (const auto& r : inc["reports"]) CHECK(get_json("/api/articles/" + r["id"].get<std::string>())["incident"] == id);
+  // Article hits carry their incident id.
+  const json hit = get_json("/api/search?q=%22Tower%2022%22&per_page=1&facets=none");
+  CHECK(hit["hits"][0]["incident"].is_string());
+  get_json("/api/incidents/no-such-incident", 404);
+}
+
+TEST_CASE("related incidents can be walked in both directions") {
+  const json all = get_json("/api/incidents?per_page=100&facets=none");
+  int walked = 0;
+  for (const auto& h : all["hits"])
+    for (const auto& y : h["related"]["responds_to"]) {
+      const json answered = get_json("/api/incidents/" + y.get<std::string>());
+      bool back = false;
+      for (const auto& b : answered["related"]["responded_by"]) back = back || b["id"] == h["id"];
+      CHECK(back);
+      ++walked;
+    }
+  CHECK(walked > 0);
+}
+
+TEST_CASE("incidents export like articles") {
+  const int total = get_json("/api/incidents?facets=none")["total"];
+  auto csv = client().Get("/api/export?type=incident&format=csv");
+  REQUIRE(csv);
+  CHECK(std::count(csv->body.begin(), csv->body.end(), '\n') == total + 1);
+  get_json("/api/export?type=story", 400);
 }
