@@ -379,6 +379,11 @@ Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet
   range(schema::kEventDate, r.date_from, r.date_to);
   range(schema::kPublished, r.published_from, r.published_to);
   if (r.killed_min) parts.emplace_back(Xapian::Query::OP_VALUE_GE, schema::kKilled, Xapian::sortable_serialise(*r.killed_min));
+  if (r.bbox) {
+    const auto& b = *r.bbox;
+    parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kLon, Xapian::sortable_serialise(b[0]), Xapian::sortable_serialise(b[2]));
+    parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kLat, Xapian::sortable_serialise(b[1]), Xapian::sortable_serialise(b[3]));
+  }
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
@@ -438,16 +443,20 @@ FacetResult top_values(const std::map<std::string, Xapian::doccount>& counts, Fa
     const Entity* e = g.find(f, id);
     return e ? e->name : id;
   };
+  const auto parent_of = [&](const std::string& id) {
+    const Entity* e = g.find(f, id);
+    return e && !e->parents.empty() ? e->parents.front() : std::string();
+  };
   std::set<std::string> listed;
   for (size_t i = 0; i < all.size() && i < size; ++i) {
     const bool sel = std::find(selected.begin(), selected.end(), all[i].first) != selected.end();
-    r.values.push_back({all[i].first, name_of(all[i].first), all[i].second, sel});
+    r.values.push_back({all[i].first, name_of(all[i].first), parent_of(all[i].first), all[i].second, sel});
     listed.insert(all[i].first);
   }
   for (const auto& id : selected)
     if (!listed.count(id)) {
       const auto it = counts.find(id);
-      r.values.push_back({id, name_of(id), it == counts.end() ? 0 : it->second, true});
+      r.values.push_back({id, name_of(id), parent_of(id), it == counts.end() ? 0 : it->second, true});
       listed.insert(id);
     }
   for (const auto& [id, _] : all)
@@ -625,7 +634,8 @@ FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::s
       const auto sel = r.filters.find(f);
       const bool selected = sel != r.filters.end() &&
                             std::find(sel->second.begin(), sel->second.end(), found[i].first) != sel->second.end();
-      out.values.push_back({found[i].first, e ? e->name : found[i].first, found[i].second, selected});
+      out.values.push_back({found[i].first, e ? e->name : found[i].first, e && !e->parents.empty() ? e->parents.front() : "",
+                            found[i].second, selected});
     }
     return out;
   });

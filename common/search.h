@@ -48,6 +48,7 @@ struct SearchRequest {
   std::string date_from, date_to;                    // event date bounds, "YYYYMMDD", inclusive
   std::string published_from, published_to;
   std::optional<int> killed_min;
+  std::optional<std::array<double, 4>> bbox;         // min lon, min lat, max lon, max lat of the main location
   SortOrder sort = SortOrder::relevance;
   unsigned offset = 0;                               // from the cursor
   unsigned per_page = 20;
@@ -68,6 +69,7 @@ struct Hit {
 struct FacetCount {
   std::string id;
   std::string name;
+  std::string parent;  // first parent id in the gazetteer ("" for none): builds trees
   Xapian::doccount count = 0;
   bool selected = false;
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -109,7 +110,7 @@ class Params {
 };
 
 const std::set<std::string> kFilterParams = {"q", "group", "weapon", "location", "source", "role", "date_from",
-                                              "date_to", "published_from", "published_to", "killed_min"};
+                                              "date_to", "published_from", "published_to", "killed_min", "bbox"};
 
 std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char*> more) {
   for (const char* m : more) base.insert(m);
@@ -140,6 +141,24 @@ SearchRequest parse_filters(const Params& p) {
   if (!r.date_from.empty() && !r.date_to.empty() && r.date_from > r.date_to)
     throw SearchError("date_to", "invalid_range", "date_to is before date_from");
   if (p.one("killed_min")) r.killed_min = static_cast<int>(p.number("killed_min", 0, 0, 1000000));
+  if (auto b = p.one("bbox")) {
+    const auto bad = [&] {
+      return SearchError("bbox", "invalid_value", "bbox must be min_lon,min_lat,max_lon,max_lat in degrees, got '" + *b + "'");
+    };
+    std::array<double, 4> v{};
+    std::size_t at = 0;
+    for (int i = 0; i < 4; ++i) {
+      const std::size_t comma = b->find(',', at);
+      if ((i < 3) == (comma == std::string::npos)) throw bad();
+      const std::string part = b->substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      char* end = nullptr;
+      v[i] = std::strtod(part.c_str(), &end);
+      if (part.empty() || *end != '\0' || !std::isfinite(v[i])) throw bad();
+      at = comma + 1;
+    }
+    if (v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90 || v[0] > v[2] || v[1] > v[3]) throw bad();
+    r.bbox = v;
+  }
   r.time_limit = context().options.time_limit;
   return r;
 }
@@ -183,7 +202,8 @@ json hit_json(const Hit& h) {
 json facet_json(const FacetResult& f) {
   json values = json::array();
   for (const auto& v : f.values)
-    values.push_back({{"id", v.id}, {"name", v.name}, {"count", v.count}, {"selected", v.selected}});
+    values.push_back({{"id", v.id}, {"name", v.name}, {"parent", v.parent.empty() ? json(nullptr) : json(v.parent)},
+                      {"count", v.count}, {"selected", v.selected}});
   return {{"values", values}, {"other", f.other}};
 }
 

@@ -181,6 +181,42 @@ TEST_CASE("filters: OR within a facet, AND across facets, places include everyth
         get_json("/api/search?group=islamic-state&facets=none")["total"].get<int>());
 }
 
+TEST_CASE("a bounding box keeps articles whose main location lies inside it") {
+  const auto records = all_records();
+  // Jordan and south-eastern Syria: 36..40 E, 31..34 N.
+  int inside = 0;
+  for (const auto& r : records) {
+    const json* best = nullptr;
+    int rank = -1;
+    static const std::vector<std::string> kRank = {"country", "sea", "region", "province", "district", "town", "airport", "base", "site"};
+    for (const auto& v : r["locations"]) {
+      if (v["role"] != "main") continue;
+      const int k = static_cast<int>(std::find(kRank.begin(), kRank.end(), v["kind"].get<std::string>()) - kRank.begin());
+      if (k > rank) {
+        rank = k;
+        best = &v;
+      }
+    }
+    if (best && (*best)["lat"].is_number()) {
+      const double lat = (*best)["lat"], lon = (*best)["lon"];
+      inside += lon >= 36 && lon <= 40 && lat >= 31 && lat <= 34;
+    }
+  }
+  CHECK(inside > 0);
+  CHECK(get_json("/api/search?bbox=36,31,40,34&facets=none")["total"] == inside);
+}
+
+TEST_CASE("location facet values carry their parent, to build the country → province → place tree") {
+  const json j = get_json("/api/search?facet_size=100&facets=location");
+  bool town_with_parent = false, country_without = false;
+  for (const auto& v : j["facets"]["location"]["values"]) {
+    if (v["id"] == "sy-rmelan") town_with_parent = v["parent"].is_string();
+    if (v["id"] == "sy") country_without = v["parent"].is_null();
+  }
+  CHECK(town_with_parent);
+  CHECK(country_without);
+}
+
 TEST_CASE("date, publication and casualty filters") {
   const auto records = all_records();
   const auto count_where = [&](auto pred) {
@@ -335,6 +371,8 @@ TEST_CASE("errors are JSON with a code, a message and the parameter") {
       {"/api/search?histogram=hour", 400, "invalid_value", "histogram"},
       {"/api/search?q=a&q=b", 400, "repeated_parameter", "q"},
       {"/api/export?format=xml", 400, "invalid_value", "format"},
+      {"/api/search?bbox=1,2,3", 400, "invalid_value", "bbox"},
+      {"/api/search?bbox=40,30,30,40", 400, "invalid_value", "bbox"},
       {"/api/nothing-here", 404, "not_found", ""},
   };
   for (const auto& r : rows) {
