@@ -67,6 +67,21 @@ bool is_event_cue(std::string_view k) {
   return kCues.count(k) > 0;
 }
 
+// A group's stance from the words around one of its mentions [first, last) in its sentence: "X
+// claimed", "X denied", "X ... responsible" just after the name; "blamed X", "blamed on X" just before.
+std::string stance_near(const std::vector<Token>& t, std::size_t first, std::size_t last) {
+  static const std::map<std::string_view, std::string_view> kAfter = {
+      {"claimed", "claimed"}, {"claim", "claimed"}, {"claiming", "claimed"}, {"claims", "claimed"},
+      {"denied", "denied"},   {"denies", "denied"}, {"deny", "denied"},      {"responsible", "blamed"}};
+  const std::uint32_t s = t[first].sentence;
+  for (std::size_t k = last; k < t.size() && k < last + 6 && t[k].sentence == s; ++k)
+    if (auto it = kAfter.find(t[k].key); it != kAfter.end()) return std::string(it->second);
+  for (std::size_t k = first; k > 0 && k + 4 > first && t[k - 1].sentence == s; --k)
+    if (t[k - 1].key == "blamed" || t[k - 1].key == "blames" || t[k - 1].key == "blame" || t[k - 1].key == "accused")
+      return "blamed";
+  return {};
+}
+
 // Words before a country name that make it the place of an event ("in Syria", "on Israel").
 bool is_locative(std::string_view k) {
   static const std::set<std::string_view> kWords = {"in", "at", "near", "from", "into", "inside", "across", "toward",
@@ -306,11 +321,19 @@ Analysis Analyzer::analyze(RawArticle article) const {
               main ? Role::main : Role::background};
     auto& list = f.entity->facet == Facet::group ? a.groups : f.entity->facet == Facet::weapon ? a.weapons : a.locations;
     auto [it, added] = slot.try_emplace(f.entity, list.size());
-    if (added) list.push_back(FacetValue{f.entity, Role::background, {}});
+    if (added) list.push_back(FacetValue{f.entity, Role::background, {}, {}});
     FacetValue& v = list[it->second];
     if (main) v.role = Role::main;
     v.mentions.push_back(std::move(m));
+    if (f.entity->facet == Facet::group && main) {
+      const std::string stance = stance_near(tokens, f.match.first, f.match.last);
+      if (!stance.empty() && (v.stance.empty() || stance == "denied")) v.stance = stance;
+    }
   }
+
+  static const std::set<std::string_view> kResponse = {"response", "retaliation", "retaliatory", "retaliate",
+                                                       "retaliated", "avenge", "revenge", "reprisal"};
+  for (const auto& t : a.text_tokens) a.response_cue = a.response_cue || kResponse.count(t.key) > 0;
 
   // --- casualties: the title, then the lead --------------------------------------------------
   const auto take = [&](const Casualties& c, const std::vector<Token>& tokens, const std::string& text) {
@@ -356,6 +379,7 @@ nlohmann::json Analyzer::explain(const Analysis& a) const {
       {"killed_text", a.killed.text},
       {"injured", a.injured.count ? json(*a.injured.count) : json(nullptr)},
       {"injured_text", a.injured.text},
+      {"response_cue", a.response_cue},
       {"path", art.path},
       {"format", art.format},
   };
@@ -367,7 +391,10 @@ nlohmann::json Analyzer::explain(const Analysis& a) const {
     for (const FacetValue& v : a.values(f)) {
       const Entity& e = *v.entity;
       json item = {{"id", e.id}, {"name", e.name}, {"role", to_string(v.role)}};
-      if (f == Facet::group) item["kind"] = e.kind;
+      if (f == Facet::group) {
+        item["kind"] = e.kind;
+        item["stance"] = v.stance.empty() ? json(nullptr) : json(v.stance);
+      }
       if (f == Facet::weapon) item["category"] = e.parents.empty() ? e.id : e.parents.front();
       if (f == Facet::place) {
         item["kind"] = e.kind;

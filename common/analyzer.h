@@ -35,6 +35,7 @@ struct FacetValue {
   const Entity* entity = nullptr;
   Role role = Role::background;
   std::vector<Mention> mentions;
+  std::string stance;  // groups: "claimed", "denied" or "blamed" when the text says so next to a mention
 };
 
 // A date with where it came from: "metadata", "header", "dateline", "text" or "published"
@@ -59,6 +60,7 @@ struct Analysis {
   DatedValue event_date;
   std::vector<FacetValue> groups, weapons, locations;
   Figure killed, injured;
+  bool response_cue = false;  // the text speaks of a response, retaliation or revenge
   std::vector<Token> title_tokens, text_tokens;
 
   const std::vector<FacetValue>& values(Facet f) const;
@@ -71,8 +73,8 @@ class Analyzer {
   Analysis analyze(RawArticle article) const;
 
   // The `incidex-index explain` record: id, title, source, url, published and event_date (with
-  // precision and source text), groups, weapons, locations (with kind, lat, lon, path), mentions
-  // with spans and roles, killed, injured.
+  // precision and source text), groups (with stance), weapons, locations (with kind, lat, lon,
+  // path), mentions with spans and roles, killed, injured, response_cue.
   nlohmann::json explain(const Analysis& a) const;
 
   const Gazetteer& gazetteer() const { return gazetteer_; }

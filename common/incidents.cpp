@@ -121,13 +121,32 @@ std::uint64_t fnv1a(std::string_view s) {
 
 }  // namespace
 
-Report make_report(const json& record, const std::string& text, const Gazetteer& g, const WordStats& stats) {
+std::map<std::string, int> word_counts(std::string_view text) {
+  std::map<std::string, int> out;
+  for (const auto& t : tokenize(text))
+    if (!t.number && t.key.size() >= 3 && !stopwords().count(t.key)) ++out[t.key];
+  return out;
+}
+
+std::map<std::string, int> indexed_word_counts(const Xapian::Database& db, Xapian::docid doc) {
+  std::map<std::string, int> out;
+  for (auto t = db.termlist_begin(doc); t != db.termlist_end(doc); ++t) {
+    const std::string& w = *t;
+    // Words are lower-case; prefixed terms (Z, S, X…, Q) start with a capital.
+    if (w.size() < 3 || !(w[0] >= 'a' && w[0] <= 'z') || stopwords().count(w)) continue;
+    out.emplace(w, static_cast<int>(t.get_wdf()));
+  }
+  return out;
+}
+
+Report make_report(const json& record, const std::map<std::string, int>& words, const Gazetteer& g, const WordStats& stats) {
   Report r;
   r.id = record.value("id", "");
   r.record = record;
   r.record.erase("text");
   r.date = parse_record_date(record.value("event_date", json()));
   r.date_from_text = record.value("event_date_from", json()) == "text";
+  r.response = record.value("response_cue", false);
   if (record.contains("published") && record["published"].is_string()) r.published = record["published"];
   for (auto [field, facet] : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
     if (!record.contains(field)) continue;
@@ -141,22 +160,11 @@ Report make_report(const json& record, const std::string& text, const Gazetteer&
       list.push_back(e);
       ids.insert(e->id);
       for (const Entity* a : g.ancestors(*e)) ids.insert(a->id);
+      if (facet == Facet::group && v.contains("stance") && v["stance"].is_string()) r.stances[e->id] = v["stance"];
     }
   }
-
-  const std::string title = record.value("title", "");
-  const std::string all = title + "\n\n" + text;
-  const auto tokens = tokenize(all);
-  std::unordered_map<std::string, int> tf;
-  static const std::set<std::string_view> kResponse = {"response", "retaliation", "retaliatory", "retaliate",
-                                                       "retaliated", "avenge", "revenge", "reprisal"};
-  for (const auto& t : tokens) {
-    if (kResponse.count(t.key)) r.response = true;
-    if (t.number || t.key.size() < 3 || stopwords().count(t.key)) continue;
-    ++tf[t.key];
-  }
   std::vector<std::pair<std::string, double>> weights;
-  for (const auto& [w, n] : tf) {
+  for (const auto& [w, n] : words) {
     const auto [df, total] = stats(w);
     const double idf = std::log((total + 1.0) / (df + 1.0)) + 1.0;
     weights.emplace_back(w, (1.0 + std::log(n)) * idf);
@@ -167,40 +175,6 @@ Report make_report(const json& record, const std::string& text, const Gazetteer&
   for (const auto& [_, w] : weights) norm += w * w;
   norm = std::sqrt(norm);
   for (const auto& [word, w] : weights) r.terms[word] = norm > 0 ? w / norm : 0;
-
-  // Stances: a claim, denial or blame word in the sentence of a main group's mention.
-  static const std::map<std::string_view, std::string_view> kStance = {
-      {"claimed", "claimed"}, {"claim", "claimed"}, {"claiming", "claimed"}, {"claims", "claimed"},
-      {"denied", "denied"},   {"denies", "denied"}, {"deny", "denied"},      {"blamed", "blamed"},
-      {"blames", "blamed"},   {"blame", "blamed"},  {"accused", "blamed"},   {"responsible", "blamed"}};
-  // Mention offsets count code points of their field; the text starts after the title and "\n\n".
-  const auto text_offset = static_cast<std::uint32_t>(
-      std::count_if(title.begin(), title.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }) + 2);
-  if (record.contains("groups"))
-    for (const auto& v : record["groups"]) {
-      if (v.value("role", "") != "main" || !v.contains("mentions")) continue;
-      for (const auto& m : v["mentions"]) {
-        const std::uint32_t begin = m.value("begin", 0u) + (m.value("field", "") == "text" ? text_offset : 0);
-        const auto it = std::lower_bound(tokens.begin(), tokens.end(), begin, [](const Token& t, std::uint32_t b) { return t.end <= b; });
-        if (it == tokens.end()) continue;
-        // The group's own verb: "X claimed", "X denied" just after the name; "blamed X",
-        // "blamed on X" just before it, or "X ... responsible" after it.
-        const std::size_t at = static_cast<std::size_t>(it - tokens.begin());
-        const std::uint32_t end_cp = m.value("end", 0u) + (m.value("field", "") == "text" ? text_offset : 0);
-        std::size_t after = at;
-        while (after < tokens.size() && tokens[after].end <= end_cp) ++after;
-        std::string found;
-        for (std::size_t k = after; k < tokens.size() && k < after + 6 && tokens[k].sentence == it->sentence && found.empty(); ++k)
-          if (auto s = kStance.find(tokens[k].key); s != kStance.end() && (s->second != "blamed" || tokens[k].key == "responsible"))
-            found = s->second;
-        for (std::size_t k = at; k > 0 && k + 4 > at && tokens[k - 1].sentence == it->sentence && found.empty(); --k)
-          if (auto s = kStance.find(tokens[k - 1].key); s != kStance.end() && s->second == "blamed") found = s->second;
-        if (!found.empty()) {
-          auto& stance = r.stances[v.value("id", "")];
-          if (stance.empty() || found == "denied") stance = found;
-        }
-      }
-    }
   return r;
 }
 
@@ -500,6 +474,15 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
     }
     briefs.push_back(std::move(b));
   }
+  // Candidates: incidents by date (for answers within response_days) and by main place (for recalls).
+  std::vector<std::size_t> by_day;
+  std::map<std::string, std::vector<std::size_t>> by_place;
+  for (std::size_t y = 0; y < briefs.size(); ++y) {
+    if (!briefs[y].date) continue;
+    by_day.push_back(y);
+    if (!briefs[y].place.empty()) by_place[briefs[y].place].push_back(y);
+  }
+  std::sort(by_day.begin(), by_day.end(), [&](std::size_t a, std::size_t b) { return briefs[a].date->days() < briefs[b].date->days(); });
   for (std::size_t x = 0; x < incidents.size(); ++x) {
     const Brief& bx = briefs[x];
     const auto it = members.find(bx.id);
@@ -510,18 +493,33 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
       response = response || r->response;
       mentioned.insert(r->mentioned_places.begin(), r->mentioned_places.end());
     }
+    const long day = bx.date->days();
+    const auto earlier = [&](const Brief& by) {
+      return by.date->days() < day || (by.date->days() == day && by.id < bx.id);
+    };
     std::vector<std::pair<double, std::string>> answers, recalls;
-    for (std::size_t y = 0; y < incidents.size(); ++y) {
-      const Brief& by = briefs[y];
-      if (y == x || !by.date || by.date->days() > bx.date->days() || (by.date->days() == bx.date->days() && by.id >= bx.id)) continue;
-      const long gap = bx.date->days() - by.date->days();
-      const bool place = !by.place.empty() && mentioned.count(by.place) && by.place != bx.place;
-      const bool actors = overlaps(bx.groups, by.groups);
-      // An air strike answering an attack, or an attack answering a strike.
-      const bool different_action = is_strike(bx.weapons) != is_strike(by.weapons);
-      if (response && gap <= o.response_days && different_action && (place || actors))
-        answers.emplace_back((place ? 2.0 : 0.0) + (actors ? 1.0 : 0.0) - gap / 100.0, by.id);
-      if (place && gap >= 1) recalls.emplace_back(-static_cast<double>(gap), by.id);
+    if (response) {
+      auto lo = std::lower_bound(by_day.begin(), by_day.end(), day - o.response_days,
+                                 [&](std::size_t y, long d) { return briefs[y].date->days() < d; });
+      for (; lo != by_day.end() && briefs[*lo].date->days() <= day; ++lo) {
+        const Brief& by = briefs[*lo];
+        if (*lo == x || !earlier(by)) continue;
+        const bool place = !by.place.empty() && mentioned.count(by.place) && by.place != bx.place;
+        const bool actors = overlaps(bx.groups, by.groups);
+        // An air strike answering an attack, or an attack answering a strike.
+        const bool different_action = is_strike(bx.weapons) != is_strike(by.weapons);
+        if (different_action && (place || actors))
+          answers.emplace_back((place ? 2.0 : 0.0) + (actors ? 1.0 : 0.0) - static_cast<double>(day - by.date->days()) / 100.0, by.id);
+      }
+    }
+    for (const auto& place : mentioned) {
+      if (place == bx.place) continue;
+      const auto ys = by_place.find(place);
+      if (ys == by_place.end()) continue;
+      for (std::size_t y : ys->second) {
+        const Brief& by = briefs[y];
+        if (y != x && earlier(by) && by.date->days() < day) recalls.emplace_back(-static_cast<double>(day - by.date->days()), by.id);
+      }
     }
     std::sort(answers.rbegin(), answers.rend());
     std::sort(recalls.rbegin(), recalls.rend());
@@ -582,14 +580,22 @@ LinkStats IncidentLinker::link(const std::vector<std::string>& article_ids) {
     const Xapian::Query near(Xapian::Query::OP_FILTER, article_type(), Xapian::Query(Xapian::Query::OP_OR, ranges.begin(), ranges.end()));
     for (Xapian::docid d : docs_matching(db_, near)) chosen.insert(d);
   }
-  std::set<std::string> incidents;
+  // Every other report of the incidents these articles belong to.
+  std::set<Xapian::docid> with_members = chosen;
+  const std::string member(schema::kMemberPrefix), id_prefix(schema::kIdPrefix);
   for (Xapian::docid d : chosen) {
-    const json rec = json::parse(db_.get_document(d).get_data(), nullptr, false);
-    if (rec.is_object() && rec.contains("incident") && rec["incident"].is_string()) incidents.insert(rec["incident"]);
+    const json rec = schema::read_record(db_.get_document(d).get_data());
+    if (!rec.is_object()) continue;
+    const std::string term = member + rec.value("id", "");
+    for (auto inc = db_.postlist_begin(term); inc != db_.postlist_end(term); ++inc) {
+      auto t = db_.termlist_begin(*inc);
+      for (t.skip_to(member); t != db_.termlist_end(*inc) && (*t).rfind(member, 0) == 0; ++t) {
+        const std::string article = id_prefix + (*t).substr(member.size());
+        for (auto a = db_.postlist_begin(article); a != db_.postlist_end(article); ++a) with_members.insert(*a);
+      }
+    }
   }
-  for (const auto& inc : incidents)
-    for (auto p = db_.postlist_begin(std::string(schema::kIncidentOfPrefix) + inc); p != db_.postlist_end(std::string(schema::kIncidentOfPrefix) + inc); ++p)
-      chosen.insert(*p);
+  chosen = std::move(with_members);
   return relink(std::vector<Xapian::docid>(chosen.begin(), chosen.end()));
 }
 
@@ -602,11 +608,10 @@ LinkStats IncidentLinker::relink(const std::vector<Xapian::docid>& articles) {
   std::vector<std::string> previous;  // each report's incident before this run ("" if none)
   reports.reserve(articles.size());
   for (Xapian::docid d : articles) {
-    json rec = json::parse(db_.get_document(d).get_data(), nullptr, false);
+    const json rec = schema::read_record(db_.get_document(d).get_data());
     if (!rec.is_object()) continue;
-    const std::string text = rec.value("text", "");
-    previous.push_back(rec.contains("incident") && rec["incident"].is_string() ? rec["incident"].get<std::string>() : "");
-    reports.push_back(make_report(rec, text, g_, word_stats));
+    previous.push_back(schema::incident_of(db_, rec.value("id", "")));
+    reports.push_back(make_report(rec, indexed_word_counts(db_, d), g_, word_stats));
   }
   stats.articles = reports.size();
   const auto clusters = cluster_reports(reports, g_, o_);
@@ -642,13 +647,13 @@ LinkStats IncidentLinker::relink(const std::vector<Xapian::docid>& articles) {
   }
   const std::size_t own = incidents.size();
   for (Xapian::docid d : docs_matching(db_, Xapian::Query(std::string(schema::kTypePrefix) + "incident"))) {
-    json inc = json::parse(db_.get_document(d).get_data(), nullptr, false);
+    json inc = schema::read_record(db_.get_document(d).get_data());
     if (inc.is_object() && !old_ids.count(inc.value("id", "")) && !taken.count(inc.value("id", ""))) incidents.push_back(std::move(inc));
   }
   relate_incidents(incidents, members, o_);
   incidents.resize(own);
 
-  // Write: old incidents out, new ones in, articles pointing at theirs.
+  // Write: old incidents out, new ones in. Articles find theirs through its member terms.
   for (const auto& old : old_ids) db_.delete_document(std::string(schema::kIdPrefix) + old);
   for (const auto& id : ids) db_.delete_document(std::string(schema::kIdPrefix) + id);
   for (auto& inc : incidents) {
@@ -658,25 +663,6 @@ LinkStats IncidentLinker::relink(const std::vector<Xapian::docid>& articles) {
     if (inc["report_count"].get<std::size_t>() >= 2) ++stats.multi;
     stats.relations += inc["related"]["responds_to"].size() + inc["related"]["recalls"].size();
   }
-  for (std::size_t k = 0; k < clusters.size(); ++k)
-    for (std::size_t i : clusters[k]) {
-      const std::string term = std::string(schema::kIdPrefix) + reports[i].id;
-      std::vector<Xapian::docid> docids(db_.postlist_begin(term), db_.postlist_end(term));
-      for (Xapian::docid docid : docids) {
-        Xapian::Document doc = db_.get_document(docid);
-        json rec = json::parse(doc.get_data(), nullptr, false);
-        if (!rec.is_object() || rec.value("type", "article") == "incident") continue;
-        rec["incident"] = ids[k];
-        doc.set_data(rec.dump(-1, ' ', false, json::error_handler_t::replace));
-        auto t = doc.termlist_begin();
-        t.skip_to(std::string(schema::kIncidentOfPrefix));
-        std::vector<std::string> stale;
-        for (; t != doc.termlist_end() && (*t).rfind(std::string(schema::kIncidentOfPrefix), 0) == 0; ++t) stale.push_back(*t);
-        for (const auto& s : stale) doc.remove_term(s);
-        doc.add_boolean_term(std::string(schema::kIncidentOfPrefix) + ids[k]);
-        db_.replace_document(docid, doc);
-      }
-    }
   db_.commit();
   return stats;
 }

@@ -45,8 +45,15 @@ struct Report {
 // Document frequency of a word, for tf-idf: (documents containing it, all documents).
 using WordStats = std::function<std::pair<double, double>(const std::string& word)>;
 
-// Builds a report from an article record and its text.
-Report make_report(const nlohmann::json& record, const std::string& text, const Gazetteer& g, const WordStats& stats);
+// Counts of the words that make an article's wording: folded words of 3+ letters, stopwords and
+// numbers left out. From text, or from an indexed article's terms.
+std::map<std::string, int> word_counts(std::string_view text);
+std::map<std::string, int> indexed_word_counts(const Xapian::Database& db, Xapian::docid doc);
+
+// Builds a report from an article record (the explain record: stances and response_cue included)
+// and its word counts.
+Report make_report(const nlohmann::json& record, const std::map<std::string, int>& words, const Gazetteer& g,
+                   const WordStats& stats);
 
 struct LinkOptions {
   double threshold = 0.40;  // similarity at which two reports are one event

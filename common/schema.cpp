@@ -138,10 +138,30 @@ Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nloh
   if (a.killed.count) doc.add_value(kKilled, Xapian::sortable_serialise(*a.killed.count));
   if (a.injured.count) doc.add_value(kInjured, Xapian::sortable_serialise(*a.injured.count));
 
-  nlohmann::json data = record;
-  data["text"] = a.article.text;
-  doc.set_data(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  doc.set_data(pack_data(record, a.article.text));
   return doc;
+}
+
+std::string pack_data(const nlohmann::json& record, std::string_view text) {
+  std::string out = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // no raw newline
+  out += '\n';
+  out.append(text);
+  return out;
+}
+
+nlohmann::json read_record(std::string_view data) {
+  return nlohmann::json::parse(data.substr(0, data.find('\n')), nullptr, false);
+}
+
+std::string_view read_text(std::string_view data) {
+  const size_t nl = data.find('\n');
+  return nl == std::string_view::npos ? std::string_view() : data.substr(nl + 1);
+}
+
+std::string incident_of(const Xapian::Database& db, const std::string& article_id) {
+  const std::string term = std::string(kMemberPrefix) + article_id;
+  const auto it = db.postlist_begin(term);
+  return it == db.postlist_end(term) ? std::string() : db.get_document(*it, Xapian::DOC_ASSUME_VALID).get_value(kIncidentId);
 }
 
 Xapian::Document make_incident_document(const nlohmann::json& inc, const Gazetteer& g) {
@@ -157,6 +177,7 @@ Xapian::Document make_incident_document(const nlohmann::json& inc, const Gazette
   const std::string id = inc["id"];
   doc.add_boolean_term(std::string(kIdPrefix) + id);
   doc.add_boolean_term(std::string(kTypePrefix) + std::string(kIncidentType));
+  doc.add_value(kIncidentId, id);
   for (auto [field, f] : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
     std::vector<std::string> ids;
     for (const auto& v : inc[field]) {
@@ -205,7 +226,7 @@ Xapian::Document make_incident_document(const nlohmann::json& inc, const Gazette
   }
   if (inc["killed"].is_number()) doc.add_value(kKilled, Xapian::sortable_serialise(inc["killed"].get<int>()));
   if (inc["injured"].is_number()) doc.add_value(kInjured, Xapian::sortable_serialise(inc["injured"].get<int>()));
-  doc.set_data(inc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  doc.set_data(pack_data(inc, {}));
   return doc;
 }
 

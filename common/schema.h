@@ -26,7 +26,6 @@ inline constexpr std::string_view kMonthPrefix = "XM";
 inline constexpr std::string_view kYearPrefix = "XY";
 inline constexpr std::string_view kArticleType = "article";
 inline constexpr std::string_view kIncidentType = "incident";
-inline constexpr std::string_view kIncidentOfPrefix = "XI";  // on an article: XI<incident id>
 inline constexpr std::string_view kMemberPrefix = "XJ";      // on an incident: XJ<article id>
 inline constexpr std::string_view kRespondsPrefix = "XR";    // on an incident: XR<incident it answered>
 inline constexpr std::string_view kRecallsPrefix = "XV";     // on an incident: XV<incident its reports recall>
@@ -56,6 +55,7 @@ enum Slot : Xapian::valueno {
   kWeaponsAny = 12,
   kLocationsAny = 13,
   kDatePrecision = 14, // "day", "month" or empty
+  kIncidentId = 15,    // on an incident: its id
 };
 
 // The value slot holding a facet's ids for the given role.
@@ -70,6 +70,14 @@ inline constexpr Xapian::termcount kTitleWeight = 3;
 // Words longer than this (in bytes, folded) are not indexed.
 inline constexpr size_t kMaxWordBytes = 64;
 
+// Stored data: the record as one line of JSON, "\n", then the article text (none for incidents),
+// so that readers that need only the record do not parse the text.
+std::string pack_data(const nlohmann::json& record, std::string_view text);
+// The record of stored data (a discarded json value when it is not valid).
+nlohmann::json read_record(std::string_view data);
+// The article text of stored data ("" when there is none).
+std::string_view read_text(std::string_view data);
+
 // Builds the document of an analysed article. `record` is the explain record; it is stored as the
 // document data together with the article text.
 Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nlohmann::json& record);
@@ -78,6 +86,9 @@ Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nloh
 // as text, the union of its reports' main-role values as facet terms (all outlets under XS),
 // member, relation, date and coordinate terms and values, and the record as data.
 Xapian::Document make_incident_document(const nlohmann::json& incident, const Gazetteer& g);
+
+// The id of the incident an article belongs to (through the incident's member term), or "".
+std::string incident_of(const Xapian::Database& db, const std::string& article_id);
 
 // The main location of an analysed article: its most specific main-role place (the first named
 // among equals), or null.

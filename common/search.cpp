@@ -261,6 +261,12 @@ Searcher::Searcher(std::string db, const Gazetteer& gazetteer)
   parser_.add_prefix("entity", (new EntityProcessor(gazetteer_))->release());
 }
 
+void Searcher::add_incident(nlohmann::json& record) {
+  if (record.value("type", "article") != "article" || !record.contains("id")) return;
+  const std::string inc = schema::incident_of(db_, record["id"].get<std::string>());
+  record["incident"] = inc.empty() ? nlohmann::json(nullptr) : nlohmann::json(inc);
+}
+
 void Searcher::reopen() {
   try {
     db_.reopen();
@@ -496,11 +502,12 @@ SearchResult Searcher::search(const SearchRequest& r) {
       Hit h;
       h.docid = *it;
       h.score = it.get_weight();
-      h.record = nlohmann::json::parse(it.get_document().get_data(), nullptr, false);
+      const std::string data = it.get_document().get_data();
+      h.record = schema::read_record(data);
       if (h.record.is_discarded()) h.record = nlohmann::json::object();
-      if (h.record.contains("text")) {
-        h.snippet = make_snippet(h.record["text"].get<std::string>(), text, 40, entity_spans(h.record, text));
-        h.record.erase("text");
+      add_incident(h.record);
+      if (const std::string_view body = schema::read_text(data); !body.empty()) {
+        h.snippet = make_snippet(std::string(body), text, 40, entity_spans(h.record, text));
       } else if (h.record.contains("summary")) {  // incidents
         h.snippet = make_snippet(h.record["summary"].get<std::string>(), text, 40);
       }
@@ -558,9 +565,9 @@ void Searcher::for_each(const SearchRequest& r, const std::function<void(const n
     const Xapian::MSet m = e.get_mset(first, kPage);
     for (auto it = m.begin(); it != m.end(); ++it) {
       const Xapian::Document doc = it.get_document();
-      nlohmann::json rec = nlohmann::json::parse(doc.get_data(), nullptr, false);
+      nlohmann::json rec = schema::read_record(doc.get_data());
       if (rec.is_discarded()) continue;
-      rec.erase("text");
+      add_incident(rec);
       row(rec, doc);
     }
     if (m.size() < kPage) break;
@@ -576,8 +583,12 @@ std::optional<nlohmann::json> Searcher::get(const std::string& id, const std::st
       auto t = doc.termlist_begin();
       t.skip_to(want);
       if (t == doc.termlist_end() || *t != want) continue;
-      auto j = nlohmann::json::parse(doc.get_data(), nullptr, false);
-      if (!j.is_discarded()) return j;
+      const std::string data = doc.get_data();
+      auto j = schema::read_record(data);
+      if (j.is_discarded()) continue;
+      add_incident(j);
+      if (type == schema::kArticleType) j["text"] = std::string(schema::read_text(data));
+      return j;
     }
     return std::nullopt;
   });
@@ -587,7 +598,7 @@ std::vector<nlohmann::json> Searcher::records_with_term(const std::string& term,
   return with_retry([&] {
     std::vector<nlohmann::json> out;
     for (auto it = db_.postlist_begin(term); it != db_.postlist_end(term) && out.size() < limit; ++it) {
-      auto j = nlohmann::json::parse(db_.get_document(*it).get_data(), nullptr, false);
+      auto j = schema::read_record(db_.get_document(*it).get_data());
       if (!j.is_discarded()) out.push_back(std::move(j));
     }
     return out;

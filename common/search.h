@@ -132,6 +132,8 @@ class Searcher {
 
  private:
   void reopen();
+  // Sets an article record's "incident" to the id of the incident it belongs to (or null).
+  void add_incident(nlohmann::json& record);
   template <class F>
   auto with_retry(F&& f) -> decltype(f());
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);

@@ -84,7 +84,7 @@ std::string where(const InputProblem& p) {
   return p.line ? fmt::format("{}:{}", p.path, p.line) : p.path;
 }
 
-int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& paths, unsigned batch) {
+int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& paths, unsigned batch, bool link) {
   Engine engine = load_engine(c);
   Analyzer analyzer(engine.gazetteer);
   std::map<std::string, std::size_t> skipped_by_reason;
@@ -130,7 +130,7 @@ int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& 
   writer.commit();
   progress.update(done_bytes, added + replaced, true);
   progress.finish();
-  if (!g_interrupted && !indexed_ids.empty()) {
+  if (link && !g_interrupted && !indexed_ids.empty()) {
     IncidentLinker linker(writer.database(), engine.gazetteer);
     const LinkStats ls = linker.link(indexed_ids);
     fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
@@ -207,6 +207,8 @@ int main(int argc, char** argv) {
   build->add_option("--batch", batch, "Articles per commit")->check(CLI::Range(1u, 1000000u))->capture_default_str();
   build->add_option("--max-file-size", common.max_file_mib, "Skip text, JSON and HTML files larger than this many MiB")
       ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))->capture_default_str();
+  bool no_link = false;
+  build->add_flag("--no-link", no_link, "Do not link the new articles into incidents (run `link` later)");
   build->add_option("paths", paths, "Files or folders (read recursively)")->required();
 
   fs::path link_db;
@@ -227,7 +229,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*build) return run_build(common, db, paths, batch);
+    if (*build) return run_build(common, db, paths, batch, !no_link);
     if (*explain) return run_explain(common, explain_paths);
     if (*link) return run_link(common, link_db);
     if (*stats) return run_stats(common, stats_db, top, as_json);

@@ -405,7 +405,11 @@ void install_api(httplib::Server& server, const ServerOptions& options, const Ga
   server.Get("/api/openapi.json", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kOpenApiJson, "application/json; charset=utf-8");
   });
-  if (!options.web_dir.empty()) server.set_mount_point("/", options.web_dir.string());
+  if (!options.web_dir.empty()) {
+    server.set_mount_point("/", options.web_dir.string());
+    server.set_file_extension_and_mimetype_mapping("geojson", "application/geo+json");
+    server.set_file_extension_and_mimetype_mapping("mjs", "text/javascript");
+  }
 
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

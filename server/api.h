@@ -18,7 +18,7 @@ namespace incidex {
 struct ServerOptions {
   std::string db;                 // database folder or stub file
   std::filesystem::path web_dir;  // static UI; empty: none
-  unsigned threads = 8;
+  unsigned threads = 16;  // each idle browser keep-alive connection holds one for up to 2 s
   unsigned per_page_max = 100;
   double time_limit = 2.0;        // seconds before facet counting turns approximate
 };
