@@ -458,6 +458,7 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
     std::string id;
     std::optional<Date> date;
     std::string place;               // most specific main place
+    bool specific_place = false;     // a town, base or site (not a province or country)
     std::set<std::string> groups;    // main groups, as named
     std::set<std::string> weapons;   // main weapons with categories
   };
@@ -467,6 +468,8 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
     b.id = inc["id"];
     b.date = parse_record_date(inc["event_date"]);
     b.place = inc["location"].is_object() ? inc["location"].value("id", "") : "";
+    const std::string kind = inc["location"].is_object() ? inc["location"].value("kind", "") : "";
+    b.specific_place = kind == "town" || kind == "base" || kind == "airport" || kind == "site";
     for (const auto& v : inc["groups"]) b.groups.insert(v["id"].get<std::string>());
     for (const auto& v : inc["weapons"]) {
       b.weapons.insert(v["id"].get<std::string>());
@@ -480,7 +483,7 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
   for (std::size_t y = 0; y < briefs.size(); ++y) {
     if (!briefs[y].date) continue;
     by_day.push_back(y);
-    if (!briefs[y].place.empty()) by_place[briefs[y].place].push_back(y);
+    if (!briefs[y].place.empty() && briefs[y].specific_place) by_place[briefs[y].place].push_back(y);
   }
   std::sort(by_day.begin(), by_day.end(), [&](std::size_t a, std::size_t b) { return briefs[a].date->days() < briefs[b].date->days(); });
   for (std::size_t x = 0; x < incidents.size(); ++x) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "dates.h"
 #include "normalize.h"
@@ -212,8 +213,11 @@ std::string make_snippet(const std::string& text, const Xapian::Query& query, un
   const auto tokens = tokenize(text);
   if (tokens.empty()) return {};
   std::vector<char> hit(tokens.size(), 0);
+  std::unordered_map<std::string_view, char> matches;  // word → matched, so each word is stemmed once
   for (size_t i = 0; i < tokens.size(); ++i) {
-    hit[i] = keys.count(tokens[i].key) || (!stems.empty() && stems.count(stem(tokens[i].key)));
+    auto [it, fresh] = matches.try_emplace(tokens[i].key, 0);
+    if (fresh) it->second = keys.count(tokens[i].key) || (!stems.empty() && stems.count(stem(tokens[i].key)));
+    hit[i] = it->second;
     for (const auto& [b, e] : spans) hit[i] = hit[i] || (tokens[i].begin >= b && tokens[i].end <= e);
   }
   // The window of `words` tokens with the most matches (the first such).
