@@ -308,11 +308,11 @@ Analysis Analyzer::analyze(RawArticle article) const {
       bool adjective = false;
       if (f.match.last < tokens.size() && tokens[f.match.last].sentence == first.sentence) {
         const Token& next = tokens[f.match.last];
-        const std::string_view gap = text.substr(last.byte_end, next.byte_begin - last.byte_end);
+        const std::string_view gap = std::string_view(text).substr(last.byte_end, next.byte_begin - last.byte_end);
         adjective = gap.find_first_not_of(" -") == std::string_view::npos && !is_function_word(next.key) &&
                     !next.number;
       }
-      const std::string_view surface = text.substr(last.byte_begin, last.byte_end - last.byte_begin);
+      const std::string_view surface = std::string_view(text).substr(last.byte_begin, last.byte_end - last.byte_begin);
       const bool possessive = surface.ends_with("'s") || surface.ends_with("\xE2\x80\x99s");
       if (!placed || adjective || possessive) main = false;
     }
