@@ -107,8 +107,11 @@ std::string stem(std::string_view key) {
   return stemmer(std::string(key));
 }
 
-std::string fold_query(std::string_view text) {
+std::string fold_query(std::string_view raw) {
   static constexpr std::array<std::string_view, 6> kOperators = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
+  // tokenize() offsets are into valid UTF-8: a query with stray bytes (q=%FA) is cleaned first.
+  const std::string clean = sanitize_utf8(raw);
+  const std::string_view text = clean;
   std::string out;
   size_t at = 0;
   for (const Token& t : tokenize(text)) {

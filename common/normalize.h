@@ -19,6 +19,7 @@ std::string stem(std::string_view key);
 // Folds every word of `text`, keeping the characters between words (spaces, quotes, operators)
 // as they are: used to bring a query into the index's vocabulary. Words that consist only of
 // upper-case letters and are query operators (AND, OR, NOT, XOR, NEAR, ADJ) are kept unchanged.
+// Invalid UTF-8 becomes U+FFFD first.
 std::string fold_query(std::string_view text);
 
 }  // namespace incidex

@@ -330,9 +330,10 @@ nlohmann::json Searcher::stats(unsigned top) {
 }
 
 Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggestion) {
-  const std::string& q = r.q;
-  if (q.size() > kMaxQueryBytes)
-    throw SearchError("q", "query_too_long", fmt::format("q is {} bytes; the limit is {}", q.size(), kMaxQueryBytes));
+  if (r.q.size() > kMaxQueryBytes)
+    throw SearchError("q", "query_too_long", fmt::format("q is {} bytes; the limit is {}", r.q.size(), kMaxQueryBytes));
+  // Token offsets are into valid UTF-8: stray bytes (q=%FA) become U+FFFD first.
+  const std::string q = sanitize_utf8(r.q);
   // Fold the query like the index; names of known entities also find their other spellings.
   const auto tokens = tokenize(q);
   const auto matches = gazetteer_.match(tokens, q, true);
@@ -616,7 +617,7 @@ FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::s
     const auto counts = count_facet(q, f, r.any_role, &exact);
     // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
     std::vector<std::string> want;
-    for (const auto& t : tokenize(prefix)) want.push_back(t.key);
+    for (const auto& t : tokenize(sanitize_utf8(prefix))) want.push_back(t.key);
     const auto starts = [&](const std::string& name) {
       if (want.empty()) return true;
       const auto words = tokenize(name);

@@ -66,9 +66,13 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
       const std::string key = key_of(j.at("path").get<std::string>(), j.value("line", std::size_t{0}));
       INFO(entry.path().string(), ":", n);
       CHECK_MESSAGE(labels.emplace(key, j).second, "duplicate label for ", key);
-      for (auto [field, facet] : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}})
+      // Plain variables, not structured bindings: clang 14 cannot capture those in lambdas (doctest's).
+      for (const auto& field_facet : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
+        const char* const field = field_facet.first;
+        const Facet facet = field_facet.second;
         for (const auto& id : j.at(field))
           CHECK_MESSAGE(g.find(facet, id.get<std::string>()) != nullptr, key, ": unknown ", field, " id ", id);
+      }
     }
   }
   REQUIRE(labels.size() >= 60);
@@ -92,7 +96,9 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
       seen.insert(key);
       const json& truth = it->second;
       const Analysis a = analyzer.analyze(std::move(raw));
-      for (auto [field, facet] : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
+      for (const auto& field_facet : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
+        const char* const field = field_facet.first;
+        const Facet facet = field_facet.second;
         std::set<std::string> want, got;
         for (const auto& id : truth.at(field)) want.insert(id.get<std::string>());
         for (const auto& v : a.values(facet))
@@ -141,7 +147,10 @@ TEST_CASE("extraction quality on the labelled sample corpus") {
       compare(injured, truth.value("injured", json(nullptr)), a.injured.count ? std::to_string(*a.injured.count) : "null", "injured");
     }, problem);
   }
-  for (const auto& [key, _] : labels) CHECK_MESSAGE(seen.count(key), "label without article: ", key);
+  for (const auto& label : labels) {
+    const std::string& key = label.first;
+    CHECK_MESSAGE(seen.count(key), "label without article: ", key);
+  }
 
   std::string report = fmt::format("\nExtraction quality over {} labelled articles (main-event values)\n", seen.size());
   report += fmt::format("{:<12} {:>9} {:>9} {:>9} {:>6} {:>6} {:>6}\n", "facet", "precision", "recall", "F1", "tp", "fp", "fn");
