@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
 #include <set>
 #include <unordered_map>
 
@@ -51,6 +54,77 @@ class EntityProcessor : public Xapian::FieldProcessor {
  private:
   const Gazetteer& g_;
 };
+
+// A time bound for one request, as a filter that matches every document until the deadline and
+// then ends, which ends the match. Xapian's own Enquire::set_time_limit() is not used: its timer
+// thread writes its flag after the match may have returned (1.4's matchtimeout.h does not wait for
+// the notification in timer_delete), which corrupted memory under load.
+class Deadline : public Xapian::PostingSource {
+ public:
+  using Clock = std::chrono::steady_clock;
+  Deadline(Clock::time_point at, std::shared_ptr<std::atomic<bool>> expired) : at_(at), expired_(std::move(expired)) {}
+
+  void init(const Xapian::Database& db) override {
+    current_ = 0;
+    last_ = db.get_lastdocid();
+    docs_ = db.get_doccount();
+  }
+  Xapian::doccount get_termfreq_min() const override { return 0; }
+  Xapian::doccount get_termfreq_est() const override { return docs_; }
+  Xapian::doccount get_termfreq_max() const override { return docs_; }
+  void next(double) override { move_to(current_ + 1); }
+  void skip_to(Xapian::docid did, double) override { move_to(std::max(did, current_)); }
+  bool at_end() const override { return current_ > last_ || expired_->load(std::memory_order_relaxed); }
+  Xapian::docid get_docid() const override { return current_; }
+  Deadline* clone() const override { return new Deadline(at_, expired_); }
+  std::string get_description() const override { return "Deadline"; }
+
+ private:
+  void move_to(Xapian::docid did) {
+    current_ = did;
+    if ((steps_++ & 255) == 0 && Clock::now() >= at_) expired_->store(true, std::memory_order_relaxed);
+  }
+
+  Clock::time_point at_;
+  std::shared_ptr<std::atomic<bool>> expired_;
+  Xapian::docid current_ = 0, last_ = 0;
+  Xapian::doccount docs_ = 0;
+  unsigned steps_ = 0;
+};
+
+// The time bound of one request, shared by its passes (hits, then one per disjunctive facet).
+struct TimeBound {
+  Deadline::Clock::time_point at;
+  std::shared_ptr<std::atomic<bool>> expired = std::make_shared<std::atomic<bool>>(false);
+
+  TimeBound(Deadline::Clock::time_point start, double seconds)
+      : at(start + std::chrono::duration_cast<Deadline::Clock::duration>(std::chrono::duration<double>(seconds))) {}
+  Xapian::Query operator()(const Xapian::Query& q) const {
+    return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query((new Deadline(at, expired))->release()));
+  }
+  bool hit() const { return expired->load(); }
+};
+
+// A local database is bounded by a Deadline filter; a remote one by Xapian's time limit, applied
+// in the remote server.
+std::optional<TimeBound> time_bound(bool remote, const SearchRequest& r, Deadline::Clock::time_point start) {
+  if (remote || r.time_limit <= 0) return std::nullopt;
+  return TimeBound(start, r.time_limit);
+}
+
+// Whether `path` is a stub file naming a remote shard: custom filters cannot cross the network,
+// so such searches fall back to Xapian's time limit, run in the remote server.
+bool names_remote_shard(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find_first_not_of(" \t");
+    if (at != std::string::npos && line.compare(at, 6, "remote") == 0) return true;
+  }
+  return false;
+}
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -255,7 +329,7 @@ std::string make_snippet(const std::string& text, const Xapian::Query& query, un
 }
 
 Searcher::Searcher(std::string db, const Gazetteer& gazetteer)
-    : path_(std::move(db)), gazetteer_(gazetteer), db_(path_) {
+    : path_(std::move(db)), gazetteer_(gazetteer), db_(path_), remote_(names_remote_shard(path_)) {
   parser_.set_database(db_);
   parser_.set_stemmer(stemmer_);
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -289,6 +363,12 @@ auto Searcher::with_retry(F&& f) -> decltype(f()) {
       return f();
     } catch (const Xapian::DatabaseModifiedError&) {
       if (attempt >= kMaxRetries) throw;
+    } catch (const Xapian::DatabaseCorruptError&) {
+      // A reader overtaken by two commits can meet blocks the writer has already reused before
+      // glass notices that its revision was discarded, and then reports corruption ("Expected
+      // block 72 to be level 1, not 0") instead of DatabaseModifiedError. When a newer revision
+      // exists, retry there; the same error at the newest revision is real corruption.
+      if (attempt >= kMaxRetries || !db_.reopen()) throw;
     } catch (const Xapian::NetworkError&) {
       if (attempt >= kMaxRetries) throw;
       db_ = Xapian::Database(path_);
@@ -483,11 +563,12 @@ SearchResult Searcher::search(const SearchRequest& r) {
     SearchResult res;
     const Xapian::Query text = text_query(r, &res.suggestion);
     const Xapian::Query query(Xapian::Query::OP_FILTER, text, filter_query(r, std::nullopt));
+    const std::optional<TimeBound> bound = time_bound(remote_, r, start);
     Xapian::Enquire e(db_);
-    e.set_query(query);
+    e.set_query(bound ? (*bound)(query) : query);
     if (r.sort == SortOrder::date_desc) e.set_sort_by_value_then_relevance(schema::kEventDate, true);
     else if (r.sort == SortOrder::date_asc) e.set_sort_by_value_then_relevance(schema::kEventDate, false);
-    if (r.time_limit > 0) e.set_time_limit(r.time_limit);
+    if (remote_ && r.time_limit > 0) e.set_time_limit(r.time_limit);
 
     std::map<Facet, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
     for (Facet f : r.facets) {
@@ -527,12 +608,15 @@ SearchResult Searcher::search(const SearchRequest& r) {
         add_packed_counts(*it->second, f, gazetteer_, counts);
       } else {
         // Disjunctive: this facet's own selection does not narrow its counts.
-        counts = count_facet(Xapian::Query(Xapian::Query::OP_FILTER, text, filter_query(r, f)), f, r.any_role, &res.exact);
+        const Xapian::Query q(Xapian::Query::OP_FILTER, text, filter_query(r, f));
+        counts = count_facet(bound ? (*bound)(q) : q, f, r.any_role, &res.exact);
       }
       const auto sel = r.filters.find(f);
       res.facets[f] = top_values(counts, f, gazetteer_, sel == r.filters.end() ? std::vector<std::string>{} : sel->second,
                                  r.facet_size);
     }
+
+    if (bound && bound->hit()) res.exact = false;
 
     if (r.histogram) {
       std::map<long, Xapian::doccount> per_day;
@@ -614,7 +698,8 @@ FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::s
   return with_retry([&] {
     bool exact = true;
     const Xapian::Query q(Xapian::Query::OP_FILTER, text_query(r, nullptr), filter_query(r, f));
-    const auto counts = count_facet(q, f, r.any_role, &exact);
+    const std::optional<TimeBound> bound = time_bound(remote_, r, std::chrono::steady_clock::now());
+    const auto counts = count_facet(bound ? (*bound)(q) : q, f, r.any_role, &exact);
     // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
     std::vector<std::string> want;
     for (const auto& t : tokenize(sanitize_utf8(prefix))) want.push_back(t.key);

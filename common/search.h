@@ -86,7 +86,7 @@ struct Bucket {
 
 struct SearchResult {
   Xapian::doccount total = 0;
-  bool exact = true;  // false when a time limit cut counting short
+  bool exact = true;  // false when the time limit cut counting short
   std::vector<Hit> hits;
   std::map<Facet, FacetResult> facets;
   std::vector<Bucket> histogram;
@@ -146,6 +146,7 @@ class Searcher {
   Xapian::Database db_;
   Xapian::QueryParser parser_;
   Xapian::Stem stemmer_{"english"};
+  bool remote_ = false;  // a stub naming remote shards (bounded by Xapian's time limit)
 };
 
 // "2024", "2024-01" or "2024-01-28" → the first ("YYYYMMDD") or last day it covers.

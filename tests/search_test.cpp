@@ -69,3 +69,32 @@ TEST_CASE("a Searcher answers over a small index: totals, filters, get, facet va
   CHECK(s.search(by_country).total <= n);
   CHECK(s.doc_count() == n);
 }
+
+TEST_CASE("the time limit ends counting early and marks the counts approximate") {
+  TempDir dir;
+  const std::string db = (dir.path / "db").string();
+  const auto n = index_sample_corpus(db, [](std::size_t i) { return i < 20; });
+  Searcher s(db, shipped_gazetteer());
+  SearchRequest unbounded;
+  unbounded.time_limit = 0;
+  unbounded.filters[Facet::place] = {"iq"};  // one disjunctive pass besides the main one
+  const SearchResult full = s.search(unbounded);
+  CHECK(full.exact);
+  CHECK(full.total > 0);
+  CHECK(full.total <= n);
+
+  SearchRequest generous = unbounded;
+  generous.time_limit = 60;
+  const SearchResult same = s.search(generous);
+  CHECK(same.exact);
+  CHECK(same.total == full.total);
+  CHECK(same.facets.at(Facet::group).values.size() == full.facets.at(Facet::group).values.size());
+
+  SearchRequest instant = unbounded;
+  instant.time_limit = 1e-9;  // expired before the first document is checked
+  const SearchResult cut = s.search(instant);
+  CHECK_FALSE(cut.exact);
+  CHECK(cut.total < full.total);
+  FacetResult values = s.facet_values(instant, Facet::place, "", 10);
+  CHECK(values.values.empty());
+}
