@@ -53,11 +53,15 @@ inline const ReadOptions& read_options() {
   return o;
 }
 
-// A folder of this process (in /dev/shm when there is one: no disk writes), removed at exit.
+// A folder of this process, removed at exit: under $INCIDEX_FUZZ_SCRATCH when set (scripts/fuzz
+// sets it and removes it after a crash too), else in /dev/shm when there is one (no disk writes).
 inline const fs::path& scratch() {
   static const fs::path dir = [] {
     std::error_code ec;
-    fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+    const char* env = std::getenv("INCIDEX_FUZZ_SCRATCH");
+    fs::path base = env && *env                       ? fs::path(env)
+                    : fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm")
+                                                       : fs::temp_directory_path();
     fs::path d = base / ("incidex-fuzz-" + std::to_string(getpid()));
     fs::create_directories(d);
     std::atexit([] {
