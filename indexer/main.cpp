@@ -16,9 +16,9 @@
 #include <map>
 
 #include "analyzer.h"
+#include "build.h"
 #include "gazetteer.h"
 #include "incidents.h"
-#include "index_writer.h"
 #include "ingest.h"
 #include "schema.h"
 #include "search.h"
@@ -84,9 +84,9 @@ std::string where(const InputProblem& p) {
   return p.line ? fmt::format("{}:{}", p.path, p.line) : p.path;
 }
 
-int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& paths, unsigned batch, bool link) {
+int run_build(const Common& c, BuildOptions o, const std::vector<fs::path>& paths, bool link) {
   Engine engine = load_engine(c);
-  Analyzer analyzer(engine.gazetteer);
+  o.read = engine.options;
   std::map<std::string, std::size_t> skipped_by_reason;
   std::size_t skipped = 0, warnings = 0;
   const auto problem = [&](InputProblem&& p) {
@@ -105,50 +105,34 @@ int run_build(const Common& c, const fs::path& db, const std::vector<fs::path>& 
     total_bytes += fs::file_size(f, ec);
   }
 
-  IndexWriter writer(db, engine.gazetteer, batch);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   Progress progress(total_bytes);
-  std::size_t read = 0, added = 0, replaced = 0;
-  std::uintmax_t done_bytes = 0;
-  std::vector<std::string> indexed_ids;
-  for (const auto& f : files) {
-    if (g_interrupted) break;
-    read_file(f, engine.options, [&](RawArticle&& raw) {
-      if (g_interrupted) return;
-      ++read;
-      Analysis a = analyzer.analyze(std::move(raw));
-      if (writer.add(a, analyzer.explain(a))) ++replaced;
-      else ++added;
-      indexed_ids.push_back(a.id);
-      progress.update(done_bytes, added + replaced);
-    }, problem);
-    std::error_code ec;
-    done_bytes += fs::file_size(f, ec);
-    progress.update(done_bytes, added + replaced);
-  }
-  writer.commit();
-  progress.update(done_bytes, added + replaced, true);
+  const BuildReport r = build_index(engine.gazetteer, o, files, problem,
+                                    [&](std::uintmax_t bytes, std::size_t n) { progress.update(bytes, n); }, g_interrupted);
+  progress.update(total_bytes, r.added + r.replaced, true);
   progress.finish();
-  if (link && !g_interrupted && !indexed_ids.empty()) {
-    IncidentLinker linker(writer.database(), engine.gazetteer);
-    const LinkStats ls = linker.link(indexed_ids);
+
+  Xapian::WritableDatabase db = open_writable(o.db);
+  if (link && !r.interrupted && !r.ids.empty()) {
+    IncidentLinker linker(db, engine.gazetteer);
+    const LinkStats ls = linker.link(r.ids);
     fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
                ls.incidents, ls.multi, ls.relations);
   }
-
+  const auto count = [&](std::string_view type) { return db.get_termfreq(std::string(schema::kTypePrefix) + std::string(type)); };
   fmt::print(stderr, "{} {} files, {} articles read: {} indexed ({} new, {} replaced), {} skipped{}; {} articles and {} incidents in {}\n",
-             g_interrupted ? "interrupted after" : "read", files.size(), read, added + replaced, added, replaced,
-             skipped, warnings ? fmt::format(", {} warnings", warnings) : "", writer.count(schema::kArticleType),
-             writer.count(schema::kIncidentType), db.string());
+             r.interrupted ? "interrupted after" : "read", files.size(), r.read, r.added + r.replaced, r.added, r.replaced,
+             skipped, warnings ? fmt::format(", {} warnings", warnings) : "", count(schema::kArticleType),
+             count(schema::kIncidentType), o.db.string());
   for (const auto& [reason, n] : skipped_by_reason) fmt::print(stderr, "  skipped {} × {}\n", n, reason);
-  if (g_interrupted) return 130;
-  return added + replaced > 0 ? 0 : 1;
+  if (r.interrupted) return 130;
+  return r.added + r.replaced > 0 ? 0 : 1;
 }
 
 int run_link(const Common& c, const fs::path& db_path) {
   Engine engine = load_engine(c);
-  Xapian::WritableDatabase db(db_path.string(), Xapian::DB_OPEN);
+  Xapian::WritableDatabase db = open_writable(db_path);
   IncidentLinker linker(db, engine.gazetteer);
   const LinkStats ls = linker.relink_all();
   fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
@@ -199,12 +183,16 @@ int main(int argc, char** argv) {
   Common common;
   app.add_option("--data", common.data_dir, "Data folder with gazetteer/ and boilerplate.txt (default: the project's data/)");
 
-  fs::path db;
+  BuildOptions build_options;
   std::vector<fs::path> paths;
-  unsigned batch = 1000;
   auto* build = app.add_subcommand("build", "Index files and folders (re-indexing the same article replaces it)");
-  build->add_option("--db", db, "Xapian database folder (created when missing)")->required();
-  build->add_option("--batch", batch, "Articles per commit")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  build->add_option("--db", build_options.db, "Xapian database folder (created when missing)")->required();
+  build->add_option("--batch", build_options.batch, "Articles per commit")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  build->add_option("-j,--jobs", build_options.jobs, "Analysing threads, each writing a shard; combined at the end")
+      ->check(CLI::Range(1u, 256u))->capture_default_str();
+  build->add_option("--shards", build_options.shards,
+                    "Keep the database as N shards (DB/shard-K) behind the stub DB/XAPIANDB, one thread each")
+      ->check(CLI::Range(1u, 256u));
   build->add_option("--max-file-size", common.max_file_mib, "Skip text, JSON and HTML files larger than this many MiB")
       ->check(CLI::Range(std::size_t{1}, std::size_t{4096}))->capture_default_str();
   bool no_link = false;
@@ -229,7 +217,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*build) return run_build(common, db, paths, batch, !no_link);
+    if (*build) return run_build(common, build_options, paths, !no_link);
     if (*explain) return run_explain(common, explain_paths);
     if (*link) return run_link(common, link_db);
     if (*stats) return run_stats(common, stats_db, top, as_json);
