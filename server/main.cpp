@@ -1,5 +1,6 @@
 // incidex-serve: the JSON API and the browser UI over an incidex database.
-//   incidex-serve --db DIR [--host 127.0.0.1] [--port 8080] [--web web/]
+//   incidex-serve --db DIR [--host 127.0.0.1] [--port 8080] [--web web/] [--threads 16]
+//                 [--max-connections 512] [--request-timeout 10] [--time-limit 2]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <httplib.h>
@@ -41,7 +42,14 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "Port to listen on (0: any free port)")->check(CLI::Range(0, 65535))->capture_default_str();
   app.add_option("--web", web, "Folder of the browser UI served at / (default: the project's web/; 'none' to serve none)");
   app.add_option("--data", data_dir, "Data folder with gazetteer/ (default: the project's data/)");
-  app.add_option("--threads", options.threads, "Worker threads")->check(CLI::Range(1u, 256u))->capture_default_str();
+  app.add_option("--threads", options.threads, "Worker threads (they only run requests that have arrived in full)")
+      ->check(CLI::Range(1u, 256u))->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "Open connections; at the limit the one waiting longest without a complete request is closed")
+      ->check(CLI::Range(8u, 100000u))->capture_default_str();
+  app.add_option("--request-timeout", options.request_timeout,
+                 "Seconds a request may take to arrive in full, from its first byte (else 408)")
+      ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
   app.add_option("--time-limit", options.time_limit, "Seconds of counting before facet counts turn approximate")
       ->check(CLI::Range(0.01, 60.0))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -68,7 +76,7 @@ int main(int argc, char** argv) {
     Searcher probe(options.db, gazetteer);  // fail early on a database that does not open
     const auto documents = probe.doc_count();
 
-    httplib::Server server;
+    HttpServer server(options);
     install_api(server, options, gazetteer);
     const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
     if (bound < 0) {
@@ -83,8 +91,7 @@ int main(int argc, char** argv) {
     stopper.detach();
     fmt::print("incidex-serve: {} documents; listening on http://{}:{}/\n", documents, host, bound);
     std::fflush(stdout);
-    server.listen_after_bind();
-    return 0;
+    return server.run() ? 0 : 1;
   } catch (const GazetteerError& e) {
     fmt::print(stderr, "incidex-serve: gazetteer error: {}\n", e.what());
   } catch (const Xapian::Error& e) {
