@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api.h"
+#include "http_server.h"
 #include "search.h"
 
 namespace fs = std::filesystem;
@@ -76,7 +77,7 @@ int main(int argc, char** argv) {
     Searcher probe(options.db, gazetteer);  // fail early on a database that does not open
     const auto documents = probe.doc_count();
 
-    HttpServer server(options);
+    HttpServer server({options.threads, options.max_connections, options.request_timeout, security_headers(), error_body});
     install_api(server, options, gazetteer);
     const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
     if (bound < 0) {
