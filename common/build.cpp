@@ -210,21 +210,31 @@ BuildReport build_parallel(const Gazetteer& gazetteer, const BuildOptions& o, co
     });
   }
 
+  // However reading ends (an exception included), the threads are told and joined.
+  struct Join {
+    std::vector<std::unique_ptr<Worker>>& workers;
+    ~Join() {
+      for (auto& w : workers) w->queue.close();
+      for (auto& w : workers)
+        if (w->thread.joinable()) w->thread.join();
+    }
+  };
   BuildReport report;
   std::uintmax_t bytes = 0;
-  for (const auto& f : files) {
-    if (stop || failed) break;
-    read_file(f, o.read, [&](RawArticle&& raw) {
-      if (stop || failed) return;
-      ++report.read;
-      workers[route_hash(article_id(raw)) % n]->queue.push(std::move(raw));
+  {
+    const Join join{workers};
+    for (const auto& f : files) {
+      if (stop || failed) break;
+      read_file(f, o.read, [&](RawArticle&& raw) {
+        if (stop || failed) return;
+        ++report.read;
+        workers[route_hash(article_id(raw)) % n]->queue.push(std::move(raw));
+        if (progress) progress(bytes, indexed);
+      }, problems);
+      bytes += fs::file_size(f, ec);
       if (progress) progress(bytes, indexed);
-    }, problems);
-    bytes += fs::file_size(f, ec);
-    if (progress) progress(bytes, indexed);
+    }
   }
-  for (auto& w : workers) w->queue.close();
-  for (auto& w : workers) w->thread.join();
   for (auto& w : workers)
     if (w->error) {
       if (!sharded) fs::remove_all(scratch, ec);
