@@ -112,12 +112,14 @@ std::optional<TimeBound> time_bound(bool remote, const SearchRequest& r, Deadlin
   return TimeBound(start, r.time_limit);
 }
 
-// Whether `path` is a stub file naming a remote shard: custom filters cannot cross the network,
+// Whether `path` is a stub file (or a folder with one) naming a remote shard: custom filters cannot cross the network,
 // so such searches fall back to Xapian's time limit, run in the remote server.
 bool names_remote_shard(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return false;
-  std::ifstream in(path);
+  std::filesystem::path stub = path;
+  if (std::filesystem::is_directory(stub, ec)) stub /= "XAPIANDB";  // a folder opened through its stub
+  if (!std::filesystem::is_regular_file(stub, ec)) return false;
+  std::ifstream in(stub);
   std::string line;
   while (std::getline(in, line)) {
     const auto at = line.find_first_not_of(" \t");
