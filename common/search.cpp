@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -20,6 +21,10 @@ namespace {
 
 constexpr std::size_t kMaxQueryBytes = 1000;
 constexpr int kMaxRetries = 3;
+// How long a read keeps starting again at the newest revision while commits discard the revision
+// it reads (DatabaseModifiedError): the indexer commits every batch, and a slow request under
+// load can be overtaken by commits several times in a row.
+constexpr auto kRetryModifiedFor = std::chrono::seconds(5);
 
 char facet_letter(Facet f) {
   switch (f) {
@@ -126,6 +131,42 @@ bool names_remote_shard(const std::string& path) {
     if (at != std::string::npos && line.compare(at, 6, "remote") == 0) return true;
   }
   return false;
+}
+
+// A query matching every document, built afresh. Not Xapian::Query::MatchAll: that is one static
+// object whose reference count is not atomic, so server threads copying it at once corrupted the
+// count and freed it while other requests still used it (a crash in Enquire::set_query).
+Xapian::Query match_all() { return Xapian::Query(std::string()); }
+
+// The spelling correction of a folded query: each plain word that no document contains (not an
+// operator, a field name or a word after one, an excluded or required word, or a wildcard) is
+// replaced by the database's suggestion for it; "" when nothing changes. Word by word here rather
+// than with QueryParser's FLAG_SPELLING_CORRECTION, which in libxapian 1.4.22 leaks a term object
+// whenever the spelling lookup throws, as it does when commits discard the revision being read.
+std::string spelling_suggestion(const Xapian::Database& db, const std::string& folded) {
+  static constexpr std::array<std::string_view, 6> kOperators = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
+  std::string out;
+  size_t at = 0;
+  bool changed = false;
+  for (const Token& t : tokenize(folded)) {
+    const std::string_view word = t.text_in(folded);
+    const char prev = t.byte_begin > 0 ? folded[t.byte_begin - 1] : ' ';
+    const char next = t.byte_end < folded.size() ? folded[t.byte_end] : ' ';
+    if (t.number || prev == ':' || prev == '-' || prev == '+' || next == ':' || next == '*' ||
+        std::find(kOperators.begin(), kOperators.end(), word) != kOperators.end())
+      continue;
+    const std::string term(word);
+    if (db.term_exists(term)) continue;
+    const std::string better = db.get_spelling_suggestion(term);
+    if (better.empty() || better == term) continue;
+    out.append(folded, at, t.byte_begin - at);
+    out += better;
+    at = t.byte_end;
+    changed = true;
+  }
+  if (!changed) return {};
+  out.append(folded, at, std::string::npos);
+  return out;
 }
 
 std::string html_escape(std::string_view s) {
@@ -359,18 +400,20 @@ void Searcher::reopen() {
 
 template <class F>
 auto Searcher::with_retry(F&& f) -> decltype(f()) {
+  const auto give_up = std::chrono::steady_clock::now() + kRetryModifiedFor;
+  const auto retry_modified = [&](int attempt) { return attempt < kMaxRetries || std::chrono::steady_clock::now() < give_up; };
   for (int attempt = 0;; ++attempt) {
     try {
       reopen();
       return f();
     } catch (const Xapian::DatabaseModifiedError&) {
-      if (attempt >= kMaxRetries) throw;
+      if (!retry_modified(attempt)) throw;
     } catch (const Xapian::DatabaseCorruptError&) {
       // A reader overtaken by two commits can meet blocks the writer has already reused before
       // glass notices that its revision was discarded, and then reports corruption ("Expected
       // block 72 to be level 1, not 0") instead of DatabaseModifiedError. When a newer revision
       // exists, retry there; the same error at the newest revision is real corruption.
-      if (attempt >= kMaxRetries || !db_.reopen()) throw;
+      if (!retry_modified(attempt) || !db_.reopen()) throw;
     } catch (const Xapian::NetworkError&) {
       if (attempt >= kMaxRetries) throw;
       db_ = Xapian::Database(path_);
@@ -436,21 +479,18 @@ Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggesti
     at = e;
   }
   folded += fold_query(q.substr(at));
-  if (folded.find_first_not_of(" \t\r\n") == std::string::npos) return Xapian::Query::MatchAll;
+  if (folded.find_first_not_of(" \t\r\n") == std::string::npos) return match_all();
   const unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                          Xapian::QueryParser::FLAG_PURE_NOT;
   Xapian::Query parsed;
   try {
     parsed = parser_.parse_query(folded, flags);
-    // The suggestion is worded in the user's terms: correct the plainly folded query.
-    if (suggestion) {
-      parser_.parse_query(fold_query(q), flags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-      *suggestion = parser_.get_corrected_query_string();
-    }
   } catch (const Xapian::QueryParserError& e) {
     throw SearchError("q", "query_syntax", fmt::format("q: {} (in '{}')", e.get_msg(), q));
   }
-  if (parsed.empty()) return Xapian::Query::MatchAll;
+  // The suggestion is worded in the user's terms: correct the plainly folded query.
+  if (suggestion) *suggestion = spelling_suggestion(db_, fold_query(q));
+  if (parsed.empty()) return match_all();
   return parsed;
 }
 
