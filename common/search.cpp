@@ -117,8 +117,9 @@ std::optional<TimeBound> time_bound(bool remote, const SearchRequest& r, Deadlin
   return TimeBound(start, r.time_limit);
 }
 
-// Whether `path` is a stub file (or a folder with one) naming a remote shard: custom filters cannot cross the network,
-// so such searches fall back to Xapian's time limit, run in the remote server.
+// Whether `path` is a stub file (or a folder with one) naming a remote shard: custom filters
+// cannot cross the network, so such searches fall back to Xapian's time limit, run in the remote
+// server.
 bool names_remote_shard(const std::string& path) {
   std::error_code ec;
   std::filesystem::path stub = path;
