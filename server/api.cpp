@@ -13,6 +13,7 @@
 #include "charset.h"
 #include "export.h"
 #include "http_server.h"
+#include "params.h"
 #include "search.h"
 
 namespace incidex {
@@ -29,12 +30,6 @@ const httplib::Headers& security_headers() {
 namespace {
 
 using nlohmann::json;
-
-constexpr unsigned kDefaultPerPage = 20;
-constexpr unsigned kMaxFacetSize = 100;
-constexpr std::size_t kMaxParams = 64;
-constexpr std::size_t kMaxParamValues = 50;  // values of one repeatable parameter
-
 
 #include "openapi_json.inc"  // kOpenApiJson: the OpenAPI document (server/openapi.json)
 
@@ -72,7 +67,6 @@ void send_error(httplib::Response& res, int status, const std::string& code, con
                 const std::string& param = {}) {
   send_json(res, error_json(code, message, param), status);
 }
-
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
@@ -114,118 +108,6 @@ bool encoding_rejected(const httplib::Request& req, httplib::Response& res) {
     if (!text_ok(v)) return reject(k, k + " is not UTF-8 text (or contains a NUL byte)");
   }
   return false;
-}
-
-std::optional<Facet> facet_of(const std::string& name) {
-  for (Facet f : kAllFacets)
-    if (facet_name(f) == name) return f;
-  return std::nullopt;
-}
-
-// Parameter access with the checks every endpoint shares.
-class Params {
- public:
-  Params(const httplib::Request& req, std::set<std::string> allowed) : req_(req) {
-    if (req.params.size() > kMaxParams)
-      throw SearchError("", "too_many_parameters", fmt::format("{} parameters; the limit is {}", req.params.size(), kMaxParams));
-    for (const auto& [k, v] : req.params) {
-      if (!k.empty() && k[0] == '_') continue;  // cache busters
-      if (!allowed.count(k)) throw SearchError(k, "unknown_parameter", fmt::format("unknown parameter '{}'", k));
-    }
-  }
-  // A parameter given at most once.
-  std::optional<std::string> one(const std::string& name) const {
-    const auto n = req_.get_param_value_count(name.c_str());
-    if (n == 0) return std::nullopt;
-    if (n > 1) throw SearchError(name, "repeated_parameter", fmt::format("{} may be given once", name));
-    return req_.get_param_value(name.c_str());
-  }
-  // A repeatable parameter; each value may also be a comma-separated list.
-  std::vector<std::string> many(const std::string& name) const {
-    std::vector<std::string> out;
-    const auto n = req_.get_param_value_count(name.c_str());
-    for (size_t i = 0; i < n; ++i) {
-      const std::string v = req_.get_param_value(name.c_str(), i);
-      size_t at = 0;
-      while (at <= v.size()) {
-        size_t k = v.find(',', at);
-        if (k == std::string::npos) k = v.size();
-        if (k > at) out.push_back(v.substr(at, k - at));
-        at = k + 1;
-      }
-    }
-    if (out.size() > kMaxParamValues)
-      throw SearchError(name, "too_many_values", fmt::format("{} has {} values; the limit is {}", name, out.size(), kMaxParamValues));
-    return out;
-  }
-  unsigned number(const std::string& name, unsigned def, unsigned lo, unsigned hi) const {
-    const auto v = one(name);
-    if (!v) return def;
-    unsigned long n = 0;
-    bool ok = !v->empty() && v->size() <= 9;
-    for (char c : *v) ok = ok && c >= '0' && c <= '9';
-    if (ok) n = std::stoul(*v);
-    if (!ok || n < lo || n > hi)
-      throw SearchError(name, "invalid_number", fmt::format("{} must be a whole number from {} to {}, got '{}'", name, lo, hi, *v));
-    return static_cast<unsigned>(n);
-  }
-
- private:
-  const httplib::Request& req_;
-};
-
-const std::set<std::string> kFilterParams = {"q", "group", "weapon", "location", "source", "role", "date_from",
-                                              "date_to", "published_from", "published_to", "killed_min", "bbox"};
-
-std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char*> more) {
-  for (const char* m : more) base.insert(m);
-  return base;
-}
-
-// The query and filters shared by search, facets and export.
-SearchRequest parse_filters(const Params& p) {
-  const Gazetteer& g = *context().gazetteer;
-  SearchRequest r;
-  r.q = p.one("q").value_or("");
-  for (Facet f : kAllFacets) {
-    const std::string name(facet_name(f));
-    for (auto& id : p.many(name)) {
-      if (f != Facet::source && !g.find(f, id))
-        throw SearchError(name, "unknown_value", fmt::format("{} '{}' is not a known {} id (see /api/facets/{})", name, id, name, name));
-      r.filters[f].push_back(std::move(id));
-    }
-  }
-  if (auto role = p.one("role")) {
-    if (*role != "main" && *role != "any") throw SearchError("role", "invalid_value", "role must be main or any, got '" + *role + "'");
-    r.any_role = *role == "any";
-  }
-  if (auto v = p.one("date_from")) r.date_from = date_bound(*v, false, "date_from");
-  if (auto v = p.one("date_to")) r.date_to = date_bound(*v, true, "date_to");
-  if (auto v = p.one("published_from")) r.published_from = date_bound(*v, false, "published_from");
-  if (auto v = p.one("published_to")) r.published_to = date_bound(*v, true, "published_to");
-  if (!r.date_from.empty() && !r.date_to.empty() && r.date_from > r.date_to)
-    throw SearchError("date_to", "invalid_range", "date_to is before date_from");
-  if (p.one("killed_min")) r.killed_min = static_cast<int>(p.number("killed_min", 0, 0, 1000000));
-  if (auto b = p.one("bbox")) {
-    const auto bad = [&] {
-      return SearchError("bbox", "invalid_value", "bbox must be min_lon,min_lat,max_lon,max_lat in degrees, got '" + *b + "'");
-    };
-    std::array<double, 4> v{};
-    std::size_t at = 0;
-    for (int i = 0; i < 4; ++i) {
-      const std::size_t comma = b->find(',', at);
-      if ((i < 3) == (comma == std::string::npos)) throw bad();
-      const std::string part = b->substr(at, comma == std::string::npos ? std::string::npos : comma - at);
-      char* end = nullptr;
-      v[i] = std::strtod(part.c_str(), &end);
-      if (part.empty() || *end != '\0' || !std::isfinite(v[i])) throw bad();
-      at = comma + 1;
-    }
-    if (v[0] < -180 || v[2] > 180 || v[1] < -90 || v[3] > 90 || v[0] > v[2] || v[1] > v[3]) throw bad();
-    r.bbox = v;
-  }
-  r.time_limit = context().options.time_limit;
-  return r;
 }
 
 json facet_list(const json& list, bool place) {
@@ -282,35 +164,18 @@ json incident_hit_json(const Hit& h) {
   return out;
 }
 
+// The request's query and filters, bounded by the server's time limit.
+SearchRequest filters(const Params& p) {
+  SearchRequest r = parse_filters(p, *context().gazetteer);
+  r.time_limit = context().options.time_limit;
+  return r;
+}
+
 void run_search(const httplib::Request& req, httplib::Response& res, const std::string& type) {
-  const Params p(req, with(kFilterParams, {"sort", "per_page", "cursor", "facets", "facet_size", "histogram"}));
-  SearchRequest r = parse_filters(p);
+  const Params p(req.params, filter_params({"sort", "per_page", "cursor", "facets", "facet_size", "histogram"}));
+  SearchRequest r = filters(p);
   r.type = type;
-  if (auto s = p.one("sort")) {
-    if (*s == "relevance") r.sort = SortOrder::relevance;
-    else if (*s == "date") r.sort = SortOrder::date_asc;
-    else if (*s == "-date") r.sort = SortOrder::date_desc;
-    else throw SearchError("sort", "invalid_value", "sort must be relevance, date or -date, got '" + *s + "'");
-  }
-  r.per_page = p.number("per_page", kDefaultPerPage, 1, context().options.per_page_max);
-  if (auto c = p.one("cursor")) r.offset = decode_cursor(*c);
-  if (req.has_param("facets")) {
-    r.facets.clear();
-    for (const auto& name : p.many("facets")) {
-      if (name == "none") continue;
-      auto f = facet_of(name);
-      if (!f) throw SearchError("facets", "invalid_value", "facets lists group, weapon, location, source or none; got '" + name + "'");
-      r.facets.push_back(*f);
-    }
-  }
-  r.facet_size = p.number("facet_size", 10, 1, kMaxFacetSize);
-  if (auto h = p.one("histogram")) {
-    if (*h == "day") r.histogram = Interval::day;
-    else if (*h == "week") r.histogram = Interval::week;
-    else if (*h == "month") r.histogram = Interval::month;
-    else if (*h == "year") r.histogram = Interval::year;
-    else throw SearchError("histogram", "invalid_value", "histogram must be day, week, month or year, got '" + *h + "'");
-  }
+  parse_search_options(p, r, context().options.per_page_max);
   const SearchResult result = searcher().search(r);
   json hits = json::array();
   for (const auto& h : result.hits) hits.push_back(type == "incident" ? incident_hit_json(h) : hit_json(h));
@@ -338,7 +203,7 @@ void handle_incidents(const httplib::Request& req, httplib::Response& res) { run
 
 // An incident with its reports and its related incidents in both directions.
 void handle_incident(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, {});
+  const Params p(req.params, {});
   const std::string id = req.matches[1];
   auto inc = searcher().get(id, "incident");
   if (!inc) return send_error(res, 404, "not_found", fmt::format("no incident with id '{}'", id), "id");
@@ -357,7 +222,7 @@ void handle_incident(const httplib::Request& req, httplib::Response& res) {
 }
 
 void handle_article(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, {});
+  const Params p(req.params, {});
   const std::string id = req.matches[1];
   auto doc = searcher().get(id);
   if (!doc) return send_error(res, 404, "not_found", fmt::format("no article with id '{}'", id), "id");
@@ -365,10 +230,10 @@ void handle_article(const httplib::Request& req, httplib::Response& res) {
 }
 
 void handle_facet(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, with(kFilterParams, {"prefix", "limit"}));
+  const Params p(req.params, filter_params({"prefix", "limit"}));
   const auto f = facet_of(req.matches[1]);
   if (!f) return send_error(res, 404, "not_found", fmt::format("no facet '{}': use group, weapon, location or source", std::string(req.matches[1])), "facet");
-  const SearchRequest r = parse_filters(p);
+  const SearchRequest r = filters(p);
   const std::string prefix = p.one("prefix").value_or("");
   if (prefix.size() > 200) throw SearchError("prefix", "too_long", "prefix is longer than 200 bytes");
   const unsigned limit = p.number("limit", 10, 1, kMaxFacetSize);
@@ -379,11 +244,11 @@ void handle_facet(const httplib::Request& req, httplib::Response& res) {
 }
 
 void handle_export(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, with(kFilterParams, {"format", "type"}));
+  const Params p(req.params, filter_params({"format", "type"}));
   const std::string name = p.one("format").value_or("csv");
   const auto format = parse_export_format(name);
   if (!format) throw SearchError("format", "invalid_value", "format must be csv, jsonl or geojson, got '" + name + "'");
-  SearchRequest r = parse_filters(p);
+  SearchRequest r = filters(p);
   r.type = p.one("type").value_or("article");
   if (r.type != "article" && r.type != "incident")
     throw SearchError("type", "invalid_value", "type must be article or incident, got '" + r.type + "'");
@@ -405,12 +270,12 @@ void handle_export(const httplib::Request& req, httplib::Response& res) {
 }
 
 void handle_stats(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, {"top"});
+  const Params p(req.params, {"top"});
   send_json(res, searcher().stats(p.number("top", 10, 1, 1000)));
 }
 
 void handle_health(const httplib::Request& req, httplib::Response& res) {
-  const Params p(req, {});
+  const Params p(req.params, {});
   send_json(res, {{"status", "ok"}, {"documents", searcher().doc_count()}});
 }
 
