@@ -525,44 +525,56 @@ Xapian::Query Searcher::full_query(const SearchRequest& r, std::string* suggesti
   return Xapian::Query(Xapian::Query::OP_FILTER, text_query(r, suggestion), filter_query(r, std::nullopt));
 }
 
-namespace {
-
-// Adds the counts of one spy's packed values ("a|b") to `out`, expanding each value to its
-// ancestors (umbrella groups, weapon categories, enclosing places), each id once per document.
-void add_packed_counts(const Xapian::ValueCountMatchSpy& spy, Facet f, const Gazetteer& g,
-                       std::map<std::string, Xapian::doccount>& out) {
-  for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
-    const std::string packed = *v;
-    if (packed.empty()) continue;
-    std::set<std::string> ids;
-    size_t at = 0;
-    while (at <= packed.size()) {
-      size_t k = packed.find(schema::kListSeparator, at);
-      if (k == std::string::npos) k = packed.size();
-      std::string id = packed.substr(at, k - at);
-      if (!id.empty()) {
-        if (const Entity* e = g.find(f, id))
-          for (const Entity* anc : g.ancestors(*e)) ids.insert(anc->id);
-        ids.insert(std::move(id));
-      }
-      at = k + 1;
+const std::vector<std::string>& Searcher::expand(Facet f, const std::string& packed) {
+  auto& cache = expansions_[static_cast<std::size_t>(f)];
+  if (const auto it = cache.find(packed); it != cache.end()) return it->second;
+  std::set<std::string> ids;
+  size_t at = 0;
+  while (at <= packed.size()) {
+    size_t k = packed.find(schema::kListSeparator, at);
+    if (k == std::string::npos) k = packed.size();
+    std::string id = packed.substr(at, k - at);
+    if (!id.empty()) {
+      if (const Entity* e = gazetteer_.find(f, id))
+        for (const Entity* anc : gazetteer_.ancestors(*e)) ids.insert(anc->id);
+      ids.insert(std::move(id));
     }
-    for (const auto& id : ids) out[id] += v.get_termfreq();
+    at = k + 1;
   }
+  return cache.emplace(packed, std::vector<std::string>(ids.begin(), ids.end())).first->second;
 }
 
-}  // namespace
+void Searcher::add_packed_counts(const ValueCounter& counter, Xapian::valueno slot, Facet f,
+                                 std::map<std::string, Xapian::doccount>& out) {
+  auto& cache = expansions_[static_cast<std::size_t>(f)];
+  if (cache.size() > kMaxExpansions) cache.clear();  // only between calls: ids below point into it
+  std::unordered_map<std::string_view, Xapian::doccount> per_id;
+  counter.for_each(slot, [&](const std::string& packed, Xapian::doccount count) {
+    if (packed.empty()) return;
+    for (const std::string& id : expand(f, packed)) per_id[id] += count;
+  });
+  for (const auto& [id, count] : per_id) out[std::string(id)] += count;
+}
+
+std::shared_ptr<const ValueColumns> Searcher::columns() {
+  // Every slot that searches count: the facets in both roles and the event date.
+  static const std::vector<Xapian::valueno> slots = {
+      schema::kGroups,     schema::kWeapons,     schema::kLocations,     schema::kSource,
+      schema::kGroupsAny,  schema::kWeaponsAny,  schema::kLocationsAny,  schema::kEventDate};
+  return remote_ ? nullptr : shared_columns(path_, db_, slots);
+}
 
 std::map<std::string, Xapian::doccount> Searcher::count_facet(const Xapian::Query& q, Facet f, bool any_role, bool* exact) {
   Xapian::Enquire e(db_);
   e.set_query(q);
   e.set_weighting_scheme(Xapian::BoolWeight());
-  Xapian::ValueCountMatchSpy spy(schema::facet_slot(f, any_role));
-  e.add_matchspy(&spy);
+  const Xapian::valueno slot = schema::facet_slot(f, any_role);
+  ValueCounter counter({slot}, remote_, columns());
+  counter.attach(e);
   const Xapian::MSet m = e.get_mset(0, 0, db_.get_doccount());
-  if (exact && spy.get_total() < m.get_matches_lower_bound()) *exact = false;
+  if (exact && counter.total() < m.get_matches_lower_bound()) *exact = false;
   std::map<std::string, Xapian::doccount> out;
-  add_packed_counts(spy, f, gazetteer_, out);
+  add_packed_counts(counter, slot, f, out);
   return out;
 }
 
@@ -613,15 +625,18 @@ SearchResult Searcher::search(const SearchRequest& r) {
     else if (r.sort == SortOrder::date_asc) e.set_sort_by_value_then_relevance(schema::kEventDate, false);
     if (remote_ && r.time_limit > 0) e.set_time_limit(r.time_limit);
 
-    std::map<Facet, std::unique_ptr<Xapian::ValueCountMatchSpy>> spies;
+    // One counter for the facets not filtered on and the histogram, during the match for hits.
+    std::vector<Xapian::valueno> slots;
+    std::set<Facet> counted_here;
     for (Facet f : r.facets) {
       const auto it = r.filters.find(f);
       if (it != r.filters.end() && !it->second.empty()) continue;  // counted in its own pass
-      auto& spy = spies[f] = std::make_unique<Xapian::ValueCountMatchSpy>(schema::facet_slot(f, r.any_role));
-      e.add_matchspy(spy.get());
+      slots.push_back(schema::facet_slot(f, r.any_role));
+      counted_here.insert(f);
     }
-    Xapian::ValueCountMatchSpy days(schema::kEventDate);
-    if (r.histogram) e.add_matchspy(&days);
+    if (r.histogram) slots.push_back(schema::kEventDate);
+    ValueCounter counter(slots, remote_, columns());
+    if (!slots.empty()) counter.attach(e);
 
     const Xapian::doccount n = db_.get_doccount();
     const Xapian::MSet mset = e.get_mset(r.offset, r.per_page, n);
@@ -646,9 +661,9 @@ SearchResult Searcher::search(const SearchRequest& r) {
 
     for (Facet f : r.facets) {
       std::map<std::string, Xapian::doccount> counts;
-      if (auto it = spies.find(f); it != spies.end()) {
-        if (it->second->get_total() < mset.get_matches_lower_bound()) res.exact = false;
-        add_packed_counts(*it->second, f, gazetteer_, counts);
+      if (counted_here.count(f)) {
+        if (counter.total() < mset.get_matches_lower_bound()) res.exact = false;
+        add_packed_counts(counter, schema::facet_slot(f, r.any_role), f, counts);
       } else {
         // Disjunctive: this facet's own selection does not narrow its counts.
         const Xapian::Query q(Xapian::Query::OP_FILTER, text, filter_query(r, f));
@@ -663,8 +678,9 @@ SearchResult Searcher::search(const SearchRequest& r) {
 
     if (r.histogram) {
       std::map<long, Xapian::doccount> per_day;
-      for (auto v = days.values_begin(); v != days.values_end(); ++v)
-        if (auto d = day_of(*v)) per_day[d->days()] += v.get_termfreq();
+      counter.for_each(schema::kEventDate, [&](const std::string& v, Xapian::doccount count) {
+        if (auto d = day_of(v)) per_day[d->days()] += count;
+      });
       long lo = per_day.empty() ? 0 : per_day.begin()->first, hi = per_day.empty() ? -1 : per_day.rbegin()->first;
       if (auto d = day_of(r.date_from); d && !r.date_from.empty()) lo = d->days();
       if (auto d = day_of(r.date_to); d && !r.date_to.empty()) hi = std::min(d->days(), lo + 366L * 300);

@@ -18,11 +18,14 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "gazetteer.h"
+#include "value_columns.h"
+#include "value_counter.h"
 
 namespace incidex {
 
@@ -139,6 +142,14 @@ class Searcher {
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
   Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except) const;
   Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
+  // The ids a facet's packed slot value ("a|b") counts for: each id and its ancestors (umbrella
+  // groups, weapon categories, enclosing places), once each. Cached: values repeat across searches.
+  const std::vector<std::string>& expand(Facet f, const std::string& packed);
+  // Adds the counts of a facet's packed values in `slot` to `out`, per id (see expand()).
+  void add_packed_counts(const ValueCounter& counter, Xapian::valueno slot, Facet f,
+                         std::map<std::string, Xapian::doccount>& out);
+  // The database's value columns at the revision open, when built (value_columns.h).
+  std::shared_ptr<const ValueColumns> columns();
   std::map<std::string, Xapian::doccount> count_facet(const Xapian::Query& q, Facet f, bool any_role, bool* exact);
 
   std::string path_;
@@ -147,6 +158,8 @@ class Searcher {
   Xapian::QueryParser parser_;
   Xapian::Stem stemmer_{"english"};
   bool remote_ = false;  // a stub naming remote shards (bounded by Xapian's time limit)
+  static constexpr std::size_t kMaxExpansions = 100000;  // cached packed values per facet
+  std::array<std::unordered_map<std::string, std::vector<std::string>>, 4> expansions_;
 };
 
 // "2024", "2024-01" or "2024-01-28" → the first ("YYYYMMDD") or last day it covers.

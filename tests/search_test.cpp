@@ -1,6 +1,9 @@
 // Engine-level search helpers: date bounds, cursors, snippets; and a Searcher over a small index.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "search.h"
 #include "test_support.h"
 
@@ -97,4 +100,38 @@ TEST_CASE("the time limit ends counting early and marks the counts approximate")
   CHECK(cut.total < full.total);
   FacetResult values = s.facet_values(instant, Facet::place, "", 10);
   CHECK(values.values.empty());
+}
+
+TEST_CASE("facet counts and histograms are the same before and after the value columns are built") {
+  TempDir dir;
+  const std::string db = (dir.path / "db").string();
+  index_sample_corpus(db, [](std::size_t) { return true; });
+  Searcher s(db, shipped_gazetteer());
+  std::vector<SearchRequest> requests(3);
+  requests[0].histogram = Interval::month;
+  requests[1].any_role = true;
+  requests[1].q = "attack";
+  requests[2].filters[Facet::place] = {"iq"};  // a disjunctive pass for locations
+  requests[2].histogram = Interval::year;
+  const auto summary = [](const SearchResult& r) {
+    std::vector<std::string> out = {std::to_string(r.total)};
+    for (const auto& [f, fr] : r.facets)
+      for (const auto& v : fr.values) out.push_back(std::string(facet_name(f)) + ":" + v.id + "=" + std::to_string(v.count));
+    for (const auto& b : r.histogram) out.push_back(b.key + "=" + std::to_string(b.count));
+    return out;
+  };
+  std::vector<std::vector<std::string>> before;
+  // The first search asks for the columns and counts without them (later ones may already use them).
+  for (const auto& r : requests) before.push_back(summary(s.search(r)));
+
+  const Xapian::Database reader(db);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!shared_columns(db, reader, {}) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(shared_columns(db, reader, {}));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CAPTURE(i);
+    CHECK(summary(s.search(requests[i])) == before[i]);  // counted through the columns
+    CHECK(before[i].size() > 5);
+  }
 }

@@ -1,0 +1,129 @@
+#include "value_columns.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace incidex {
+
+ValueColumns::ValueColumns(const Xapian::Database& db, std::vector<Xapian::valueno> slots)
+    : revision_(db.get_revision()), slots_(std::move(slots)) {
+  const std::size_t size = std::size_t(db.get_lastdocid()) + 1;
+  for (Xapian::valueno slot : slots_) {
+    std::vector<std::uint32_t> codes(size, 0);
+    std::vector<std::string> values = {std::string()};
+    std::unordered_map<std::string, std::uint32_t> code_of = {{std::string(), 0}};
+    for (auto it = db.valuestream_begin(slot); it != db.valuestream_end(slot); ++it) {
+      const Xapian::docid did = it.get_docid();
+      if (did >= size) break;  // cannot happen at one revision; never write past the column
+      auto [at, added] = code_of.try_emplace(*it, std::uint32_t(values.size()));
+      if (added) values.push_back(at->first);
+      codes[did] = at->second;
+    }
+    codes_.push_back(std::move(codes));
+    values_.push_back(std::move(values));
+  }
+}
+
+int ValueColumns::index_of(Xapian::valueno slot) const {
+  const auto at = std::find(slots_.begin(), slots_.end(), slot);
+  return at == slots_.end() ? -1 : int(at - slots_.begin());
+}
+
+std::size_t ValueColumns::bytes() const {
+  std::size_t n = 0;
+  for (const auto& c : codes_) n += c.capacity() * sizeof(std::uint32_t);
+  for (const auto& vs : values_)
+    for (const auto& v : vs) n += sizeof(v) + v.capacity();
+  return n;
+}
+
+namespace {
+
+// The newest columns per database path, and one thread building the ones asked for.
+class Registry {
+ public:
+  ~Registry() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (worker_.joinable()) worker_.join();
+  }
+
+  std::shared_ptr<const ValueColumns> get(const std::string& path, Xapian::rev revision,
+                                          const std::vector<Xapian::valueno>& slots) {
+    std::lock_guard lock(mutex_);
+    Entry& e = entries_[path];
+    const bool covers = e.columns && std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) {
+      return e.columns->index_of(s) >= 0;
+    });
+    if (covers && e.columns->revision() == revision) return e.columns;
+    if (e.queued || stop_ || (covers && e.columns->revision() > revision)) return nullptr;
+    for (Xapian::valueno s : slots)
+      if (std::find(e.slots.begin(), e.slots.end(), s) == e.slots.end()) e.slots.push_back(s);
+    e.queued = true;
+    queue_.push_back(path);
+    if (!worker_.joinable()) worker_ = std::thread([this] { work(); });
+    wake_.notify_one();
+    return nullptr;
+  }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const ValueColumns> columns;
+    std::vector<Xapian::valueno> slots;
+    bool queued = false;
+  };
+
+  void work() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      const std::string path = queue_.front();
+      queue_.pop_front();
+      const std::vector<Xapian::valueno> slots = entries_[path].slots;
+      lock.unlock();
+      std::shared_ptr<const ValueColumns> built;
+      try {
+        built = std::make_shared<const ValueColumns>(Xapian::Database(path), slots);
+      } catch (const Xapian::Error&) {
+        // Overtaken by commits or gone: searches count without columns and ask again.
+      }
+      lock.lock();
+      Entry& e = entries_[path];
+      e.queued = false;
+      if (built && (!e.columns || built->revision() >= e.columns->revision())) e.columns = std::move(built);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, Entry> entries_;
+  std::deque<std::string> queue_;
+  std::thread worker_;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<const ValueColumns> shared_columns(const std::string& path, const Xapian::Database& db,
+                                                   const std::vector<Xapian::valueno>& slots) {
+  static Registry registry;
+  if (db.size() != 1) return nullptr;
+  Xapian::rev revision;
+  try {
+    revision = db.get_revision();  // throws for remote and in-memory databases
+  } catch (const Xapian::Error&) {
+    return nullptr;
+  }
+  return registry.get(path, revision, slots);
+}
+
+}  // namespace incidex

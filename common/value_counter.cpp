@@ -1,0 +1,109 @@
+#include "value_counter.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace incidex {
+
+class ValueCounter::LocalSpy : public Xapian::MatchSpy {
+ public:
+  explicit LocalSpy(const std::vector<Xapian::valueno>& slots) : slots_(slots), counts_(slots.size()) {}
+
+  void operator()(const Xapian::Document& doc, double) override {
+    ++total_;
+    for (std::size_t i = 0; i < slots_.size(); ++i) ++counts_[i][doc.get_value(slots_[i])];
+  }
+  std::string name() const override { return "incidex.ValueCounter"; }
+
+  Xapian::doccount total() const { return total_; }
+  const std::unordered_map<std::string, Xapian::doccount>& counts(std::size_t i) const { return counts_[i]; }
+
+ private:
+  std::vector<Xapian::valueno> slots_;
+  std::vector<std::unordered_map<std::string, Xapian::doccount>> counts_;
+  Xapian::doccount total_ = 0;
+};
+
+class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
+ public:
+  ColumnSpy(const std::vector<Xapian::valueno>& slots, std::shared_ptr<const ValueColumns> columns)
+      : columns_(std::move(columns)) {
+    for (Xapian::valueno s : slots) {
+      index_.push_back(columns_->index_of(s));
+      counts_.emplace_back(columns_->codes(index_.back()), 0);
+    }
+  }
+  // Whether `columns` hold every slot.
+  static bool covers(const ValueColumns& columns, const std::vector<Xapian::valueno>& slots) {
+    return std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) { return columns.index_of(s) >= 0; });
+  }
+
+  void operator()(const Xapian::Document& doc, double) override {
+    ++total_;
+    const Xapian::docid did = doc.get_docid();
+    for (std::size_t i = 0; i < index_.size(); ++i) ++counts_[i][columns_->code(index_[i], did)];
+  }
+  std::string name() const override { return "incidex.ValueCounter.columns"; }
+
+  Xapian::doccount total() const { return total_; }
+  void for_each(std::size_t i, const std::function<void(const std::string&, Xapian::doccount)>& f) const {
+    for (std::uint32_t code = 0; code < counts_[i].size(); ++code)
+      if (counts_[i][code]) f(columns_->value(index_[i], code), counts_[i][code]);
+  }
+
+ private:
+  std::shared_ptr<const ValueColumns> columns_;
+  std::vector<int> index_;                             // per counted slot: its index in the columns
+  std::vector<std::vector<Xapian::doccount>> counts_;  // per counted slot, by code
+  Xapian::doccount total_ = 0;
+};
+
+ValueCounter::ValueCounter(std::vector<Xapian::valueno> slots, bool remote, std::shared_ptr<const ValueColumns> columns)
+    : slots_(std::move(slots)) {
+  if (!remote && columns && ColumnSpy::covers(*columns, slots_)) {
+    columns_ = std::make_unique<ColumnSpy>(slots_, std::move(columns));
+  } else if (remote) {
+    for (Xapian::valueno s : slots_) remote_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(s));
+  } else {
+    local_ = std::make_unique<LocalSpy>(slots_);
+  }
+}
+
+ValueCounter::~ValueCounter() = default;
+
+void ValueCounter::attach(Xapian::Enquire& e) {
+  if (columns_) e.add_matchspy(columns_.get());
+  if (local_) e.add_matchspy(local_.get());
+  for (const auto& spy : remote_) e.add_matchspy(spy.get());
+}
+
+Xapian::doccount ValueCounter::total() const {
+  if (columns_) return columns_->total();
+  if (local_) return local_->total();
+  return remote_.empty() ? 0 : remote_.front()->get_total();
+}
+
+void ValueCounter::for_each(Xapian::valueno slot,
+                            const std::function<void(const std::string&, Xapian::doccount)>& f) const {
+  const auto at = std::find(slots_.begin(), slots_.end(), slot);
+  if (at == slots_.end()) throw std::invalid_argument("ValueCounter: slot " + std::to_string(slot) + " not counted");
+  const std::size_t i = at - slots_.begin();
+  if (columns_) {
+    columns_->for_each(i, f);
+    return;
+  }
+  if (local_) {
+    for (const auto& [value, count] : local_->counts(i)) f(value, count);
+    return;
+  }
+  const Xapian::ValueCountMatchSpy& spy = *remote_[i];
+  Xapian::doccount named = 0;
+  for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
+    f(*v, v.get_termfreq());
+    named += v.get_termfreq();
+  }
+  // ValueCountMatchSpy skips documents without a value; report them as the empty value.
+  if (spy.get_total() > named) f(std::string(), spy.get_total() - named);
+}
+
+}  // namespace incidex
