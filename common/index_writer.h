@@ -1,12 +1,16 @@
 // Writes analysed articles into a Xapian database: one document per article, replaced by its
-// unique id term so that re-indexing never duplicates, plus the words for spelling suggestions, committed in batches so that an
-// interrupted run leaves the database at its last commit. Not thread-safe: one writer per
+// unique id term so that re-indexing never duplicates, plus the words for spelling suggestions
+// (gathered per batch and added at its commit), committed in batches so that an interrupted run
+// leaves the database at its last commit. Not thread-safe: one writer per
 // database (Xapian's lock makes a second writer fail with DatabaseLockError).
 #pragma once
 
 #include <xapian.h>
 
 #include <filesystem>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "analyzer.h"
 
@@ -36,6 +40,12 @@ class IndexWriter {
   const Gazetteer& gazetteer_;
   unsigned batch_size_;
   unsigned pending_ = 0;
+  // Spelling words of the batch: word → articles containing it.
+  std::unordered_map<std::string, Xapian::termcount> spelling_;
+  // While the database was empty when opened: the ids written, so that new ones are added
+  // without looking them up.
+  bool started_empty_ = false;
+  std::unordered_set<std::string> written_;
 };
 
 }  // namespace incidex

@@ -103,8 +103,14 @@ std::string fold(std::string_view word) {
 }
 
 std::string stem(std::string_view key) {
+  // Stemming costs far more than a lookup, and a corpus repeats its words: remember them.
+  constexpr std::size_t kMaxCached = 1 << 18;
   thread_local Xapian::Stem stemmer("english");
-  return stemmer(std::string(key));
+  thread_local std::unordered_map<std::string, std::string> cache;
+  const std::string word(key);
+  if (const auto it = cache.find(word); it != cache.end()) return it->second;
+  if (cache.size() >= kMaxCached) cache.clear();
+  return cache.emplace(word, stemmer(word)).first->second;
 }
 
 std::string fold_query(std::string_view raw) {
