@@ -7,13 +7,17 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <limits>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "dates.h"
 #include "normalize.h"
 #include "schema.h"
 #include "tokenizer.h"
+#include "value_counter.h"
 
 namespace incidex {
 
@@ -60,28 +64,30 @@ class EntityProcessor : public Xapian::FieldProcessor {
   const Gazetteer& g_;
 };
 
-// A time bound for one request, as a filter that matches every document until the deadline and
-// then ends, which ends the match. Xapian's own Enquire::set_time_limit() is not used: its timer
-// thread writes its flag after the match may have returned (1.4's matchtimeout.h does not wait for
-// the notification in timer_delete), which corrupted memory under load.
+// A time bound for one request, as a filter that matches every document (of a docid range) until
+// the deadline and then ends, which ends the match. Xapian's own Enquire::set_time_limit() is not
+// used: its timer thread writes its flag after the match may have returned (1.4's matchtimeout.h
+// does not wait for the notification in timer_delete), which corrupted memory under load.
 class Deadline : public Xapian::PostingSource {
  public:
   using Clock = std::chrono::steady_clock;
-  Deadline(Clock::time_point at, std::shared_ptr<std::atomic<bool>> expired) : at_(at), expired_(std::move(expired)) {}
+  Deadline(Clock::time_point at, std::shared_ptr<std::atomic<bool>> expired, Xapian::docid first = 1,
+           Xapian::docid last = std::numeric_limits<Xapian::docid>::max())
+      : at_(at), expired_(std::move(expired)), first_(std::max<Xapian::docid>(first, 1)), last_wanted_(last) {}
 
   void init(const Xapian::Database& db) override {
-    current_ = 0;
-    last_ = db.get_lastdocid();
-    docs_ = db.get_doccount();
+    current_ = first_ - 1;
+    last_ = std::min(last_wanted_, db.get_lastdocid());
+    docs_ = std::min<Xapian::doccount>(db.get_doccount(), last_ >= first_ ? last_ - first_ + 1 : 0);
   }
   Xapian::doccount get_termfreq_min() const override { return 0; }
   Xapian::doccount get_termfreq_est() const override { return docs_; }
   Xapian::doccount get_termfreq_max() const override { return docs_; }
-  void next(double) override { move_to(current_ + 1); }
-  void skip_to(Xapian::docid did, double) override { move_to(std::max(did, current_)); }
+  void next(double) override { move_to(std::max(current_ + 1, first_)); }
+  void skip_to(Xapian::docid did, double) override { move_to(std::max({did, current_, first_})); }
   bool at_end() const override { return current_ > last_ || expired_->load(std::memory_order_relaxed); }
   Xapian::docid get_docid() const override { return current_; }
-  Deadline* clone() const override { return new Deadline(at_, expired_); }
+  Deadline* clone() const override { return new Deadline(at_, expired_, first_, last_wanted_); }
   std::string get_description() const override { return "Deadline"; }
 
  private:
@@ -92,13 +98,16 @@ class Deadline : public Xapian::PostingSource {
 
   Clock::time_point at_;
   std::shared_ptr<std::atomic<bool>> expired_;
+  Xapian::docid first_, last_wanted_;
   Xapian::docid current_ = 0, last_ = 0;
   Xapian::doccount docs_ = 0;
   unsigned steps_ = 0;
 };
 
-// The time bound of one request, shared by its passes (hits, then one per disjunctive facet).
-struct TimeBound {
+}  // namespace
+
+// The time bound of one request, shared by its passes (hits, counts, one per disjunctive facet).
+struct TimeBound {  // declared in search.h
   Deadline::Clock::time_point at;
   std::shared_ptr<std::atomic<bool>> expired = std::make_shared<std::atomic<bool>>(false);
 
@@ -109,6 +118,17 @@ struct TimeBound {
   }
   bool hit() const { return expired->load(); }
 };
+
+namespace {
+
+// `q` restricted to the documents first..last, and to the time bound when there is one.
+Xapian::Query restrict(const Xapian::Query& q, const std::optional<TimeBound>& bound, Xapian::docid first,
+                       Xapian::docid last) {
+  auto* filter = bound ? new Deadline(bound->at, bound->expired, first, last)
+                       : new Deadline(Deadline::Clock::time_point::max(), std::make_shared<std::atomic<bool>>(false),
+                                      first, last);
+  return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(filter->release()));
+}
 
 // A local database is bounded by a Deadline filter; a remote one by Xapian's time limit, applied
 // in the remote server.
@@ -373,7 +393,11 @@ std::string make_snippet(const std::string& text, const Xapian::Query& query, un
 }
 
 Searcher::Searcher(std::string db, const Gazetteer& gazetteer)
-    : path_(std::move(db)), gazetteer_(gazetteer), db_(path_), remote_(names_remote_shard(path_)) {
+    : path_(std::move(db)),
+      gazetteer_(gazetteer),
+      db_(path_),
+      remote_(names_remote_shard(path_)),
+      partitions_wanted_(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) {
   parser_.set_database(db_);
   parser_.set_stemmer(stemmer_);
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -381,6 +405,12 @@ Searcher::Searcher(std::string db, const Gazetteer& gazetteer)
   parser_.set_max_expansion(200, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
   parser_.add_prefix("title", std::string(schema::kTitlePrefix));
   parser_.add_prefix("entity", (new EntityProcessor(gazetteer_))->release());
+}
+
+void Searcher::set_parallel_counting(Xapian::doccount min_docs, unsigned threads) {
+  partition_min_ = min_docs;
+  partitions_wanted_ = std::max(threads, 1u);
+  partitions_.clear();
 }
 
 void Searcher::add_incident(nlohmann::json& record) {
@@ -435,7 +465,7 @@ nlohmann::json Searcher::stats(unsigned top) {
                           {"incidents", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kIncidentType))},
                           {"facets", nlohmann::json::object()}};
     for (Facet f : kAllFacets) {
-      const auto counts = count_facet(articles, f, false, nullptr);
+      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr);
       std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
       std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       nlohmann::json values = nlohmann::json::array();
@@ -525,35 +555,56 @@ Xapian::Query Searcher::full_query(const SearchRequest& r, std::string* suggesti
   return Xapian::Query(Xapian::Query::OP_FILTER, text_query(r, suggestion), filter_query(r, std::nullopt));
 }
 
-const std::vector<std::string>& Searcher::expand(Facet f, const std::string& packed) {
+const std::vector<const std::string*>& Searcher::expand(Facet f, const std::string& packed) {
   auto& cache = expansions_[static_cast<std::size_t>(f)];
   if (const auto it = cache.find(packed); it != cache.end()) return it->second;
-  std::set<std::string> ids;
+  std::vector<const std::string*> ids;
+  const auto add = [&](const std::string& id) {
+    const std::string* p = &*ids_.insert(id).first;
+    if (std::find(ids.begin(), ids.end(), p) == ids.end()) ids.push_back(p);
+  };
   size_t at = 0;
   while (at <= packed.size()) {
     size_t k = packed.find(schema::kListSeparator, at);
     if (k == std::string::npos) k = packed.size();
-    std::string id = packed.substr(at, k - at);
+    const std::string id = packed.substr(at, k - at);
     if (!id.empty()) {
+      add(id);
       if (const Entity* e = gazetteer_.find(f, id))
-        for (const Entity* anc : gazetteer_.ancestors(*e)) ids.insert(anc->id);
-      ids.insert(std::move(id));
+        for (const Entity* anc : gazetteer_.ancestors(*e)) add(anc->id);
     }
     at = k + 1;
   }
-  return cache.emplace(packed, std::vector<std::string>(ids.begin(), ids.end())).first->second;
+  return cache.emplace(packed, std::move(ids)).first->second;
 }
 
-void Searcher::add_packed_counts(const ValueCounter& counter, Xapian::valueno slot, Facet f,
+void Searcher::add_packed_counts(const SlotCounts& counts, Xapian::valueno slot, Facet f,
                                  std::map<std::string, Xapian::doccount>& out) {
-  auto& cache = expansions_[static_cast<std::size_t>(f)];
-  if (cache.size() > kMaxExpansions) cache.clear();  // only between calls: ids below point into it
-  std::unordered_map<std::string_view, Xapian::doccount> per_id;
-  counter.for_each(slot, [&](const std::string& packed, Xapian::doccount count) {
+  if (!counts.counter) return;
+  // Counted through columns, a value is known by its address there (no hashing of the string).
+  const std::shared_ptr<const ValueColumns> cols = counts.counter->columns();
+  if (expansions_[static_cast<std::size_t>(f)].size() > kMaxExpansions || (cols && cols != expanded_columns_)) {
+    if (expansions_[static_cast<std::size_t>(f)].size() > kMaxExpansions) {
+      for (auto& cache : expansions_) cache.clear();
+      ids_.clear();
+    }
+    expanded_by_address_.clear();
+    expanded_columns_ = cols;
+  }
+  std::unordered_map<const std::string*, Xapian::doccount> per_id;
+  counts.for_each(slot, [&](const std::string& packed, Xapian::doccount count) {
     if (packed.empty()) return;
-    for (const std::string& id : expand(f, packed)) per_id[id] += count;
+    const std::vector<const std::string*>* ids;
+    if (cols) {
+      auto [at, added] = expanded_by_address_.try_emplace(&packed, nullptr);
+      if (added) at->second = &expand(f, packed);
+      ids = at->second;
+    } else {
+      ids = &expand(f, packed);
+    }
+    for (const std::string* id : *ids) per_id[id] += count;
   });
-  for (const auto& [id, count] : per_id) out[std::string(id)] += count;
+  for (const auto& [id, count] : per_id) out[*id] += count;
 }
 
 std::shared_ptr<const ValueColumns> Searcher::columns() {
@@ -564,17 +615,67 @@ std::shared_ptr<const ValueColumns> Searcher::columns() {
   return remote_ ? nullptr : shared_columns(path_, db_, slots);
 }
 
-std::map<std::string, Xapian::doccount> Searcher::count_facet(const Xapian::Query& q, Facet f, bool any_role, bool* exact) {
-  Xapian::Enquire e(db_);
-  e.set_query(q);
-  e.set_weighting_scheme(Xapian::BoolWeight());
+std::vector<Xapian::Database*> Searcher::counting_handles() {
+  std::vector<Xapian::Database*> out = {&db_};
+  const std::size_t wanted = partitions_wanted_;
+  if (remote_ || db_.size() != 1 || db_.get_doccount() < partition_min_ || wanted < 2) return out;
+  try {
+    const Xapian::rev revision = db_.get_revision();
+    while (partitions_.size() + 1 < wanted) partitions_.emplace_back(path_);
+    for (auto& h : partitions_) {
+      h.reopen();
+      if (h.get_revision() != revision) return out;  // a commit in between: count on one thread
+      out.push_back(&h);
+    }
+  } catch (const Xapian::Error&) {
+    partitions_.clear();
+    out.resize(1);
+  }
+  return out;
+}
+
+Searcher::SlotCounts Searcher::count_slots(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+                                           const std::vector<Xapian::valueno>& slots, double remote_time_limit) {
+  const std::vector<Xapian::Database*> dbs = counting_handles();
+  const std::shared_ptr<const ValueColumns> cols = columns();
+  // Partition k counts documents first(k)..first(k+1)-1 on its own handle and thread.
+  const Xapian::docid last = db_.get_lastdocid();
+  const auto first = [&](std::size_t k) { return Xapian::docid(1 + std::uint64_t(last) * k / dbs.size()); };
+  const auto count_part = [&](std::size_t k) {
+    Xapian::Database& db = *dbs[k];
+    Xapian::Enquire e(db);
+    if (dbs.size() > 1) e.set_query(restrict(q, bound, first(k), first(k + 1) - 1));
+    else e.set_query(bound ? (*bound)(q) : q);
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    if (remote_ && remote_time_limit > 0) e.set_time_limit(remote_time_limit);
+    auto counter = std::make_unique<ValueCounter>(slots, remote_, cols);
+    counter->attach(e);
+    const Xapian::MSet m = e.get_mset(0, 0, db.get_doccount());
+    const bool complete = counter->total() >= m.get_matches_lower_bound();
+    return std::pair{std::move(counter), complete};
+  };
+  std::vector<std::future<decltype(count_part(0))>> others;
+  for (std::size_t k = 1; k < dbs.size(); ++k) others.push_back(std::async(std::launch::async, count_part, k));
+  std::vector<decltype(count_part(0))> parts;
+  parts.push_back(count_part(0));
+  for (auto& f : others) parts.push_back(f.get());
+
+  SlotCounts out;
+  for (auto& [counter, complete] : parts) {
+    out.complete = out.complete && complete;
+    if (!out.counter) out.counter = std::move(counter);
+    else out.counter->merge(*counter);
+  }
+  return out;
+}
+
+std::map<std::string, Xapian::doccount> Searcher::count_facet(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+                                                              Facet f, bool any_role, bool* exact) {
   const Xapian::valueno slot = schema::facet_slot(f, any_role);
-  ValueCounter counter({slot}, remote_, columns());
-  counter.attach(e);
-  const Xapian::MSet m = e.get_mset(0, 0, db_.get_doccount());
-  if (exact && counter.total() < m.get_matches_lower_bound()) *exact = false;
+  const SlotCounts counts = count_slots(q, bound, {slot}, 0);
+  if (exact && !counts.complete) *exact = false;
   std::map<std::string, Xapian::doccount> out;
-  add_packed_counts(counter, slot, f, out);
+  add_packed_counts(counts, slot, f, out);
   return out;
 }
 
@@ -625,7 +726,8 @@ SearchResult Searcher::search(const SearchRequest& r) {
     else if (r.sort == SortOrder::date_asc) e.set_sort_by_value_then_relevance(schema::kEventDate, false);
     if (remote_ && r.time_limit > 0) e.set_time_limit(r.time_limit);
 
-    // One counter for the facets not filtered on and the histogram, during the match for hits.
+    // The facets not filtered on and the histogram are counted in one pass after the hits (in
+    // parallel over docid ranges on large databases), which also gives the exact total.
     std::vector<Xapian::valueno> slots;
     std::set<Facet> counted_here;
     for (Facet f : r.facets) {
@@ -635,13 +737,16 @@ SearchResult Searcher::search(const SearchRequest& r) {
       counted_here.insert(f);
     }
     if (r.histogram) slots.push_back(schema::kEventDate);
-    ValueCounter counter(slots, remote_, columns());
-    if (!slots.empty()) counter.attach(e);
 
-    const Xapian::doccount n = db_.get_doccount();
-    const Xapian::MSet mset = e.get_mset(r.offset, r.per_page, n);
+    const Xapian::MSet mset = e.get_mset(r.offset, r.per_page, slots.empty() ? db_.get_doccount() : 0);
     res.total = mset.get_matches_estimated();
     res.exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    SlotCounts counts;
+    if (!slots.empty()) {
+      counts = count_slots(query, bound, slots, r.time_limit);
+      res.total = counts.complete ? counts.total() : std::max(counts.total(), res.total);
+      res.exact = counts.complete;
+    }
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       Hit h;
       h.docid = *it;
@@ -660,17 +765,16 @@ SearchResult Searcher::search(const SearchRequest& r) {
     if (r.offset + r.per_page < res.total) res.next_offset = r.offset + r.per_page;
 
     for (Facet f : r.facets) {
-      std::map<std::string, Xapian::doccount> counts;
+      std::map<std::string, Xapian::doccount> per_id;
       if (counted_here.count(f)) {
-        if (counter.total() < mset.get_matches_lower_bound()) res.exact = false;
-        add_packed_counts(counter, schema::facet_slot(f, r.any_role), f, counts);
+        add_packed_counts(counts, schema::facet_slot(f, r.any_role), f, per_id);
       } else {
         // Disjunctive: this facet's own selection does not narrow its counts.
         const Xapian::Query q(Xapian::Query::OP_FILTER, text, filter_query(r, f));
-        counts = count_facet(bound ? (*bound)(q) : q, f, r.any_role, &res.exact);
+        per_id = count_facet(q, bound, f, r.any_role, &res.exact);
       }
       const auto sel = r.filters.find(f);
-      res.facets[f] = top_values(counts, f, gazetteer_, sel == r.filters.end() ? std::vector<std::string>{} : sel->second,
+      res.facets[f] = top_values(per_id, f, gazetteer_, sel == r.filters.end() ? std::vector<std::string>{} : sel->second,
                                  r.facet_size);
     }
 
@@ -678,7 +782,7 @@ SearchResult Searcher::search(const SearchRequest& r) {
 
     if (r.histogram) {
       std::map<long, Xapian::doccount> per_day;
-      counter.for_each(schema::kEventDate, [&](const std::string& v, Xapian::doccount count) {
+      counts.for_each(schema::kEventDate, [&](const std::string& v, Xapian::doccount count) {
         if (auto d = day_of(v)) per_day[d->days()] += count;
       });
       long lo = per_day.empty() ? 0 : per_day.begin()->first, hi = per_day.empty() ? -1 : per_day.rbegin()->first;
@@ -758,7 +862,7 @@ FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::s
     bool exact = true;
     const Xapian::Query q(Xapian::Query::OP_FILTER, text_query(r, nullptr), filter_query(r, f));
     const std::optional<TimeBound> bound = time_bound(remote_, r, std::chrono::steady_clock::now());
-    const auto counts = count_facet(bound ? (*bound)(q) : q, f, r.any_role, &exact);
+    const auto counts = count_facet(q, bound, f, r.any_role, &exact);
     // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
     std::vector<std::string> want;
     for (const auto& t : tokenize(sanitize_utf8(prefix))) want.push_back(t.key);

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -98,11 +99,17 @@ struct SearchResult {
   double took_ms = 0;
 };
 
+struct TimeBound;  // a request's deadline (search.cpp)
+
 class Searcher {
  public:
   // Opens `db` (a database folder or a stub file listing shards). Throws Xapian::Error.
   Searcher(std::string db, const Gazetteer& gazetteer);
 
+  // Counting (facets, histogram, totals) splits the docid range between `threads` threads, each
+  // with its own database handle, on single local databases of at least `min_docs` documents.
+  // Default: one thread per core (at most 4) from 50,000 documents.
+  void set_parallel_counting(Xapian::doccount min_docs, unsigned threads);
   // Runs a search. Throws SearchError for a bad query; Xapian::Error for database failures.
   SearchResult search(const SearchRequest& r);
 
@@ -142,15 +149,32 @@ class Searcher {
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
   Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except) const;
   Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
+  // Counts of the values of some slots over the matches of a query.
+  struct SlotCounts {
+    std::unique_ptr<ValueCounter> counter;  // null when nothing was counted
+    bool complete = true;                   // false when the time bound ended counting early
+    Xapian::doccount total() const { return counter ? counter->total() : 0; }
+    void for_each(Xapian::valueno slot, const std::function<void(const std::string&, Xapian::doccount)>& f) const {
+      if (counter) counter->for_each(slot, f);
+    }
+  };
+  // Counts `slots` over the matches of `q` within `bound`. On a large local database the docid
+  // range is split between threads, each with its own handle at the same revision.
+  SlotCounts count_slots(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+                         const std::vector<Xapian::valueno>& slots, double remote_time_limit);
+  // The handles counting uses: this searcher's database, then one more per extra thread when the
+  // database is local, single and large enough, and every handle is at the same revision.
+  std::vector<Xapian::Database*> counting_handles();
+  std::map<std::string, Xapian::doccount> count_facet(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+                                                      Facet f, bool any_role, bool* exact);
   // The ids a facet's packed slot value ("a|b") counts for: each id and its ancestors (umbrella
   // groups, weapon categories, enclosing places), once each. Cached: values repeat across searches.
-  const std::vector<std::string>& expand(Facet f, const std::string& packed);
-  // Adds the counts of a facet's packed values in `slot` to `out`, per id (see expand()).
-  void add_packed_counts(const ValueCounter& counter, Xapian::valueno slot, Facet f,
+  const std::vector<const std::string*>& expand(Facet f, const std::string& packed);
+  // Adds the counts of a facet's packed values to `out`, per id (see expand()).
+  void add_packed_counts(const SlotCounts& counts, Xapian::valueno slot, Facet f,
                          std::map<std::string, Xapian::doccount>& out);
   // The database's value columns at the revision open, when built (value_columns.h).
   std::shared_ptr<const ValueColumns> columns();
-  std::map<std::string, Xapian::doccount> count_facet(const Xapian::Query& q, Facet f, bool any_role, bool* exact);
 
   std::string path_;
   const Gazetteer& gazetteer_;
@@ -159,7 +183,14 @@ class Searcher {
   Xapian::Stem stemmer_{"english"};
   bool remote_ = false;  // a stub naming remote shards (bounded by Xapian's time limit)
   static constexpr std::size_t kMaxExpansions = 100000;  // cached packed values per facet
-  std::array<std::unordered_map<std::string, std::vector<std::string>>, 4> expansions_;
+  Xapian::doccount partition_min_ = 50000;  // documents before counting in parallel
+  unsigned partitions_wanted_;              // counting threads per search
+  std::vector<Xapian::Database> partitions_;  // handles for the extra counting threads
+  std::array<std::unordered_map<std::string, std::vector<const std::string*>>, 4> expansions_;
+  std::unordered_set<std::string> ids_;  // the ids expansions point to
+  // Expansions by the address of a value in the columns they were counted through.
+  std::shared_ptr<const ValueColumns> expanded_columns_;
+  std::unordered_map<const std::string*, const std::vector<const std::string*>*> expanded_by_address_;
 };
 
 // "2024", "2024-01" or "2024-01-28" → the first ("YYYYMMDD") or last day it covers.

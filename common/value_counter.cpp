@@ -15,6 +15,12 @@ class ValueCounter::LocalSpy : public Xapian::MatchSpy {
   }
   std::string name() const override { return "incidex.ValueCounter"; }
 
+  void merge(const LocalSpy& other) {
+    total_ += other.total_;
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      for (const auto& [value, count] : other.counts_[i]) counts_[i][value] += count;
+  }
+
   Xapian::doccount total() const { return total_; }
   const std::unordered_map<std::string, Xapian::doccount>& counts(std::size_t i) const { return counts_[i]; }
 
@@ -44,6 +50,14 @@ class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
     for (std::size_t i = 0; i < index_.size(); ++i) ++counts_[i][columns_->code(index_[i], did)];
   }
   std::string name() const override { return "incidex.ValueCounter.columns"; }
+
+  const std::shared_ptr<const ValueColumns>& columns() const { return columns_; }
+  bool same_columns(const ColumnSpy& other) const { return columns_ == other.columns_ && index_ == other.index_; }
+  void merge(const ColumnSpy& other) {
+    total_ += other.total_;
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      for (std::size_t code = 0; code < counts_[i].size(); ++code) counts_[i][code] += other.counts_[i][code];
+  }
 
   Xapian::doccount total() const { return total_; }
   void for_each(std::size_t i, const std::function<void(const std::string&, Xapian::doccount)>& f) const {
@@ -81,6 +95,21 @@ Xapian::doccount ValueCounter::total() const {
   if (columns_) return columns_->total();
   if (local_) return local_->total();
   return remote_.empty() ? 0 : remote_.front()->get_total();
+}
+
+std::shared_ptr<const ValueColumns> ValueCounter::columns() const {
+  return columns_ ? columns_->columns() : nullptr;
+}
+
+void ValueCounter::merge(const ValueCounter& other) {
+  if (slots_ != other.slots_) throw std::invalid_argument("ValueCounter::merge: different slots");
+  if (columns_ && other.columns_ && columns_->same_columns(*other.columns_)) {
+    columns_->merge(*other.columns_);
+  } else if (local_ && other.local_) {
+    local_->merge(*other.local_);
+  } else {
+    throw std::invalid_argument("ValueCounter::merge: counted in different ways");
+  }
 }
 
 void ValueCounter::for_each(Xapian::valueno slot,

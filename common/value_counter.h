@@ -34,6 +34,12 @@ class ValueCounter {
   void attach(Xapian::Enquire& e);
   // Documents counted (less than the match's total when a time bound ended the match early).
   Xapian::doccount total() const;
+  // The columns counted through, or null. While they live, the values for_each() passes are
+  // references into them, so their addresses identify values.
+  std::shared_ptr<const ValueColumns> columns() const;
+  // Adds the counts of `other`, which counted the same slots in the same way (e.g. over another
+  // docid range of the same database) into this one.
+  void merge(const ValueCounter& other);
   // Calls `f(value, count)` for each distinct value of `slot` (one of the slots given), the empty
   // value included, in no particular order.
   void for_each(Xapian::valueno slot, const std::function<void(const std::string&, Xapian::doccount)>& f) const;

@@ -102,6 +102,20 @@ TEST_CASE("the time limit ends counting early and marks the counts approximate")
   CHECK(values.values.empty());
 }
 
+namespace {
+
+// Total, facet counts, histogram and hit ids of a result, as comparable lines.
+std::vector<std::string> summary(const SearchResult& r) {
+  std::vector<std::string> out = {std::to_string(r.total), r.exact ? "exact" : "approximate"};
+  for (const auto& [f, fr] : r.facets)
+    for (const auto& v : fr.values) out.push_back(std::string(facet_name(f)) + ":" + v.id + "=" + std::to_string(v.count));
+  for (const auto& b : r.histogram) out.push_back(b.key + "=" + std::to_string(b.count));
+  for (const auto& h : r.hits) out.push_back("hit " + h.record.value("id", ""));
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("facet counts and histograms are the same before and after the value columns are built") {
   TempDir dir;
   const std::string db = (dir.path / "db").string();
@@ -113,13 +127,6 @@ TEST_CASE("facet counts and histograms are the same before and after the value c
   requests[1].q = "attack";
   requests[2].filters[Facet::place] = {"iq"};  // a disjunctive pass for locations
   requests[2].histogram = Interval::year;
-  const auto summary = [](const SearchResult& r) {
-    std::vector<std::string> out = {std::to_string(r.total)};
-    for (const auto& [f, fr] : r.facets)
-      for (const auto& v : fr.values) out.push_back(std::string(facet_name(f)) + ":" + v.id + "=" + std::to_string(v.count));
-    for (const auto& b : r.histogram) out.push_back(b.key + "=" + std::to_string(b.count));
-    return out;
-  };
   std::vector<std::vector<std::string>> before;
   // The first search asks for the columns and counts without them (later ones may already use them).
   for (const auto& r : requests) before.push_back(summary(s.search(r)));
@@ -134,4 +141,32 @@ TEST_CASE("facet counts and histograms are the same before and after the value c
     CHECK(summary(s.search(requests[i])) == before[i]);  // counted through the columns
     CHECK(before[i].size() > 5);
   }
+}
+
+TEST_CASE("counting split between threads gives the same results as on one thread") {
+  TempDir dir;
+  const std::string db = (dir.path / "db").string();
+  index_sample_corpus(db, [](std::size_t) { return true; });
+  Searcher one(db, shipped_gazetteer()), three(db, shipped_gazetteer());
+  one.set_parallel_counting(1, 1);
+  three.set_parallel_counting(1, 3);
+  std::vector<SearchRequest> requests(4);
+  requests[0].histogram = Interval::month;
+  requests[1].q = "rocket OR drone";
+  requests[1].any_role = true;
+  requests[2].filters[Facet::place] = {"iq", "sy"};  // a disjunctive pass too
+  requests[2].histogram = Interval::year;
+  requests[3].q = "attack";
+  requests[3].sort = SortOrder::date_desc;
+  requests[3].offset = 5;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CAPTURE(i);
+    const auto a = summary(one.search(requests[i])), b = summary(three.search(requests[i]));
+    CHECK(a == b);
+    CHECK(a.size() > 10);
+  }
+  const FacetResult va = one.facet_values(requests[1], Facet::group, "", 20), vb = three.facet_values(requests[1], Facet::group, "", 20);
+  REQUIRE(va.values.size() == vb.values.size());
+  for (size_t i = 0; i < va.values.size(); ++i) CHECK(va.values[i].count == vb.values[i].count);
+  CHECK(one.stats(5) == three.stats(5));
 }
