@@ -6,7 +6,8 @@
 //
 // A Searcher owns its Xapian objects and is NOT thread-safe: give each thread its own (they can
 // share one Gazetteer). It reopens the database before each search so that new commits are seen,
-// and retries when a commit discards the revision being read.
+// and retries when a commit discards the revision being read. On large local databases a search
+// counts on helper threads of its own, with database handles of its own (set_parallel_counting).
 #pragma once
 
 #include <xapian.h>
