@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "dates.h"
 #include "normalize.h"
@@ -459,7 +460,7 @@ Xapian::doccount Searcher::doc_count() {
 
 nlohmann::json Searcher::stats(unsigned top) {
   return with_retry([&] {
-    const Xapian::Query articles(std::string(schema::kTypePrefix) + std::string(schema::kArticleType));
+    const auto articles = [] { return Xapian::Query(std::string(schema::kTypePrefix) + std::string(schema::kArticleType)); };
     nlohmann::json out = {{"documents", db_.get_doccount()},
                           {"articles", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kArticleType))},
                           {"incidents", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kIncidentType))},
@@ -551,6 +552,17 @@ Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
+Searcher::QueryMaker Searcher::full_query_maker(const SearchRequest& r, const Xapian::Query& built) {
+  return [this, &r, built, fresh = false]() mutable {
+    if (!std::exchange(fresh, true)) return built;  // the first may be the caller's own tree
+    return full_query(r, nullptr);
+  };
+}
+
+Searcher::QueryMaker Searcher::disjunctive_query_maker(const SearchRequest& r, Facet f) {
+  return [this, &r, f] { return Xapian::Query(Xapian::Query::OP_FILTER, text_query(r, nullptr), filter_query(r, f)); };
+}
+
 Xapian::Query Searcher::full_query(const SearchRequest& r, std::string* suggestion) {
   return Xapian::Query(Xapian::Query::OP_FILTER, text_query(r, suggestion), filter_query(r, std::nullopt));
 }
@@ -634,18 +646,24 @@ std::vector<Xapian::Database*> Searcher::counting_handles() {
   return out;
 }
 
-Searcher::SlotCounts Searcher::count_slots(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+Searcher::SlotCounts Searcher::count_slots(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                                            const std::vector<Xapian::valueno>& slots, double remote_time_limit) {
   const std::vector<Xapian::Database*> dbs = counting_handles();
   const std::shared_ptr<const ValueColumns> cols = columns();
-  // Partition k counts documents first(k)..first(k+1)-1 on its own handle and thread.
+  // Partition k counts documents first(k)..first(k+1)-1 on its own handle and thread, with a query
+  // tree of its own: Xapian::Query's reference counts are not atomic, so threads share no part of
+  // one. The trees are built here, on this thread.
   const Xapian::docid last = db_.get_lastdocid();
   const auto first = [&](std::size_t k) { return Xapian::docid(1 + std::uint64_t(last) * k / dbs.size()); };
+  std::vector<Xapian::Query> queries;
+  for (std::size_t k = 0; k < dbs.size(); ++k) {
+    if (dbs.size() > 1) queries.push_back(restrict(make_query(), bound, first(k), first(k + 1) - 1));
+    else queries.push_back(bound ? (*bound)(make_query()) : make_query());
+  }
   const auto count_part = [&](std::size_t k) {
     Xapian::Database& db = *dbs[k];
     Xapian::Enquire e(db);
-    if (dbs.size() > 1) e.set_query(restrict(q, bound, first(k), first(k + 1) - 1));
-    else e.set_query(bound ? (*bound)(q) : q);
+    e.set_query(queries[k]);
     e.set_weighting_scheme(Xapian::BoolWeight());
     if (remote_ && remote_time_limit > 0) e.set_time_limit(remote_time_limit);
     auto counter = std::make_unique<ValueCounter>(slots, remote_, cols);
@@ -669,10 +687,11 @@ Searcher::SlotCounts Searcher::count_slots(const Xapian::Query& q, const std::op
   return out;
 }
 
-std::map<std::string, Xapian::doccount> Searcher::count_facet(const Xapian::Query& q, const std::optional<TimeBound>& bound,
-                                                              Facet f, bool any_role, bool* exact) {
+std::map<std::string, Xapian::doccount> Searcher::count_facet(const QueryMaker& make_query,
+                                                              const std::optional<TimeBound>& bound, Facet f, bool any_role,
+                                                              bool* exact) {
   const Xapian::valueno slot = schema::facet_slot(f, any_role);
-  const SlotCounts counts = count_slots(q, bound, {slot}, 0);
+  const SlotCounts counts = count_slots(make_query, bound, {slot}, 0);
   if (exact && !counts.complete) *exact = false;
   std::map<std::string, Xapian::doccount> out;
   add_packed_counts(counts, slot, f, out);
@@ -743,7 +762,7 @@ SearchResult Searcher::search(const SearchRequest& r) {
     res.exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     SlotCounts counts;
     if (!slots.empty()) {
-      counts = count_slots(query, bound, slots, r.time_limit);
+      counts = count_slots(full_query_maker(r, query), bound, slots, r.time_limit);
       res.total = counts.complete ? counts.total() : std::max(counts.total(), res.total);
       res.exact = counts.complete;
     }
@@ -770,8 +789,7 @@ SearchResult Searcher::search(const SearchRequest& r) {
         add_packed_counts(counts, schema::facet_slot(f, r.any_role), f, per_id);
       } else {
         // Disjunctive: this facet's own selection does not narrow its counts.
-        const Xapian::Query q(Xapian::Query::OP_FILTER, text, filter_query(r, f));
-        per_id = count_facet(q, bound, f, r.any_role, &res.exact);
+        per_id = count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &res.exact);
       }
       const auto sel = r.filters.find(f);
       res.facets[f] = top_values(per_id, f, gazetteer_, sel == r.filters.end() ? std::vector<std::string>{} : sel->second,
@@ -860,9 +878,8 @@ std::vector<nlohmann::json> Searcher::records_with_term(const std::string& term,
 FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::string& prefix, unsigned limit) {
   return with_retry([&] {
     bool exact = true;
-    const Xapian::Query q(Xapian::Query::OP_FILTER, text_query(r, nullptr), filter_query(r, f));
     const std::optional<TimeBound> bound = time_bound(remote_, r, std::chrono::steady_clock::now());
-    const auto counts = count_facet(q, bound, f, r.any_role, &exact);
+    const auto counts = count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &exact);
     // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
     std::vector<std::string> want;
     for (const auto& t : tokenize(sanitize_utf8(prefix))) want.push_back(t.key);

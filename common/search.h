@@ -159,14 +159,21 @@ class Searcher {
       if (counter) counter->for_each(slot, f);
     }
   };
-  // Counts `slots` over the matches of `q` within `bound`. On a large local database the docid
-  // range is split between threads, each with its own handle at the same revision.
-  SlotCounts count_slots(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+  // Builds a query afresh at each call: threads must not share any part of a Xapian::Query.
+  using QueryMaker = std::function<Xapian::Query()>;
+  // The request's full query; the first call returns `built` (the caller's, used by no other thread).
+  QueryMaker full_query_maker(const SearchRequest& r, const Xapian::Query& built);
+  // The request's query without facet `f`'s selection (a disjunctive facet count).
+  QueryMaker disjunctive_query_maker(const SearchRequest& r, Facet f);
+  // Counts `slots` over the matches of the query within `bound`. On a large local database the
+  // docid range is split between threads, each with its own handle at the same revision and its
+  // own query from `make_query`.
+  SlotCounts count_slots(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                          const std::vector<Xapian::valueno>& slots, double remote_time_limit);
   // The handles counting uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
   std::vector<Xapian::Database*> counting_handles();
-  std::map<std::string, Xapian::doccount> count_facet(const Xapian::Query& q, const std::optional<TimeBound>& bound,
+  std::map<std::string, Xapian::doccount> count_facet(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                                                       Facet f, bool any_role, bool* exact);
   // The ids a facet's packed slot value ("a|b") counts for: each id and its ancestors (umbrella
   // groups, weapon categories, enclosing places), once each. Cached: values repeat across searches.
