@@ -4,6 +4,9 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include "schema.h"
 #include "search.h"
 #include "test_support.h"
 
@@ -169,4 +172,48 @@ TEST_CASE("counting split between threads gives the same results as on one threa
   REQUIRE(va.values.size() == vb.values.size());
   for (size_t i = 0; i < va.values.size(); ++i) CHECK(va.values[i].count == vb.values[i].count);
   CHECK(one.stats(5) == three.stats(5));
+}
+
+TEST_CASE("event date ranges find exactly the documents whose date value lies in them") {
+  TempDir dir;
+  const std::string db = (dir.path / "db").string();
+  std::vector<std::string> values;  // event date values, as make_document stores them
+  {
+    Xapian::WritableDatabase w(db, Xapian::DB_CREATE);
+    for (int i = 0; i < 600; ++i) {
+      const int y = 2022 + i % 4, m = 1 + (i / 4) % 12, d = 1 + (i / 48) % 28;
+      const bool month_only = i % 7 == 0, undated = i % 11 == 0;
+      const std::string ymd = undated ? "" : fmt::format("{:04d}{:02d}{:02d}", y, m, month_only ? 0 : d);
+      Xapian::Document doc;
+      doc.add_boolean_term(std::string(schema::kTypePrefix) + std::string(schema::kArticleType));
+      if (!ymd.empty()) {
+        doc.add_value(schema::kEventDate, ymd);
+        if (!month_only) doc.add_boolean_term(std::string(schema::kDayPrefix) + ymd);
+        doc.add_boolean_term(std::string(schema::kMonthPrefix) + ymd.substr(0, 6));
+        doc.add_boolean_term(std::string(schema::kYearPrefix) + ymd.substr(0, 4));
+      }
+      w.add_document(doc);
+      values.push_back(ymd);
+    }
+    w.commit();
+  }
+  Searcher s(db, shipped_gazetteer());
+  const std::vector<std::pair<std::string, std::string>> ranges = {
+      {"2024", "2024"}, {"2023", "2024"}, {"2024-01", "2024-02"}, {"2024-01-15", "2024-03-10"},
+      {"2024-02-10", ""}, {"", "2023-12-31"}, {"2019", ""}, {"2024-03", "2024-03"}, {"1990", "1991"},
+      {"2022-12-31", "2023-01-01"}, {"2024-01-15", "2025-12-31"}, {"2023-01-15", ""}, {"", ""}};
+  for (const auto& [from, to] : ranges) {
+    CAPTURE(from);
+    CAPTURE(to);
+    SearchRequest r;
+    r.date_from = from.empty() ? "" : date_bound(from, false, "date_from");
+    r.date_to = to.empty() ? "" : date_bound(to, true, "date_to");
+    Xapian::doccount want = 0;
+    for (const auto& v : values)
+      if ((from.empty() && to.empty()) ||
+          (!v.empty() && (r.date_from.empty() || v >= r.date_from) && (r.date_to.empty() || v <= r.date_to)))
+        ++want;
+    CHECK(s.search(r).total == want);
+    if (!from.empty() || !to.empty()) CHECK(want < values.size());
+  }
 }
