@@ -592,29 +592,14 @@ const std::vector<const std::string*>& Searcher::expand(Facet f, const std::stri
 
 void Searcher::add_packed_counts(const SlotCounts& counts, Xapian::valueno slot, Facet f,
                                  std::map<std::string, Xapian::doccount>& out) {
-  if (!counts.counter) return;
-  // Counted through columns, a value is known by its address there (no hashing of the string).
-  const std::shared_ptr<const ValueColumns> cols = counts.counter->columns();
-  if (expansions_[static_cast<std::size_t>(f)].size() > kMaxExpansions || (cols && cols != expanded_columns_)) {
-    if (expansions_[static_cast<std::size_t>(f)].size() > kMaxExpansions) {
-      for (auto& cache : expansions_) cache.clear();
-      ids_.clear();
-    }
-    expanded_by_address_.clear();
-    expanded_columns_ = cols;
+  if (expansions_[static_cast<std::size_t>(f)].size() > kMaxExpansions) {
+    for (auto& cache : expansions_) cache.clear();  // only between calls: the ids below point into it
+    ids_.clear();
   }
   std::unordered_map<const std::string*, Xapian::doccount> per_id;
   counts.for_each(slot, [&](const std::string& packed, Xapian::doccount count) {
     if (packed.empty()) return;
-    const std::vector<const std::string*>* ids;
-    if (cols) {
-      auto [at, added] = expanded_by_address_.try_emplace(&packed, nullptr);
-      if (added) at->second = &expand(f, packed);
-      ids = at->second;
-    } else {
-      ids = &expand(f, packed);
-    }
-    for (const std::string* id : *ids) per_id[id] += count;
+    for (const std::string* id : expand(f, packed)) per_id[id] += count;
   });
   for (const auto& [id, count] : per_id) out[*id] += count;
 }

@@ -196,9 +196,6 @@ class Searcher {
   std::vector<Xapian::Database> partitions_;  // handles for the extra counting threads
   std::array<std::unordered_map<std::string, std::vector<const std::string*>>, 4> expansions_;
   std::unordered_set<std::string> ids_;  // the ids expansions point to
-  // Expansions by the address of a value in the columns they were counted through.
-  std::shared_ptr<const ValueColumns> expanded_columns_;
-  std::unordered_map<const std::string*, const std::vector<const std::string*>*> expanded_by_address_;
 };
 
 // "2024", "2024-01" or "2024-01-28" → the first ("YYYYMMDD") or last day it covers.

@@ -34,6 +34,10 @@ int ValueColumns::index_of(Xapian::valueno slot) const {
   return at == slots_.end() ? -1 : int(at - slots_.begin());
 }
 
+bool ValueColumns::covers(const std::vector<Xapian::valueno>& slots) const {
+  return std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) { return index_of(s) >= 0; });
+}
+
 std::size_t ValueColumns::bytes() const {
   std::size_t n = 0;
   for (const auto& c : codes_) n += c.capacity() * sizeof(std::uint32_t);
@@ -60,9 +64,7 @@ class Registry {
                                           const std::vector<Xapian::valueno>& slots) {
     std::lock_guard lock(mutex_);
     Entry& e = entries_[path];
-    const bool covers = e.columns && std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) {
-      return e.columns->index_of(s) >= 0;
-    });
+    const bool covers = e.columns && e.columns->covers(slots);
     if (covers && e.columns->revision() == revision) return e.columns;
     if (e.queued || stop_ || (covers && e.columns->revision() > revision)) return nullptr;
     for (Xapian::valueno s : slots)

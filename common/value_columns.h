@@ -24,6 +24,8 @@ class ValueColumns {
   Xapian::rev revision() const { return revision_; }
   // Position of `slot` among the slots read, or -1.
   int index_of(Xapian::valueno slot) const;
+  // Whether every slot in `slots` was read.
+  bool covers(const std::vector<Xapian::valueno>& slots) const;
   // Code of the value of document `did` in the slot at `index`; 0 is the empty value.
   std::uint32_t code(int index, Xapian::docid did) const {
     const auto& c = codes_[index];

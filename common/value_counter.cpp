@@ -39,11 +39,6 @@ class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
       counts_.emplace_back(columns_->codes(index_.back()), 0);
     }
   }
-  // Whether `columns` hold every slot.
-  static bool covers(const ValueColumns& columns, const std::vector<Xapian::valueno>& slots) {
-    return std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) { return columns.index_of(s) >= 0; });
-  }
-
   void operator()(const Xapian::Document& doc, double) override {
     ++total_;
     const Xapian::docid did = doc.get_docid();
@@ -74,7 +69,7 @@ class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
 
 ValueCounter::ValueCounter(std::vector<Xapian::valueno> slots, bool remote, std::shared_ptr<const ValueColumns> columns)
     : slots_(std::move(slots)) {
-  if (!remote && columns && ColumnSpy::covers(*columns, slots_)) {
+  if (!remote && columns && columns->covers(slots_)) {
     columns_ = std::make_unique<ColumnSpy>(slots_, std::move(columns));
   } else if (remote) {
     for (Xapian::valueno s : slots_) remote_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(s));

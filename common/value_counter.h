@@ -34,8 +34,7 @@ class ValueCounter {
   void attach(Xapian::Enquire& e);
   // Documents counted (less than the match's total when a time bound ended the match early).
   Xapian::doccount total() const;
-  // The columns counted through, or null. While they live, the values for_each() passes are
-  // references into them, so their addresses identify values.
+  // The columns counted through, or null.
   std::shared_ptr<const ValueColumns> columns() const;
   // Adds the counts of `other`, which counted the same slots in the same way (e.g. over another
   // docid range of the same database) into this one.

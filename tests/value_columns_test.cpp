@@ -76,6 +76,7 @@ TEST_CASE("counting through columns equals counting without") {
     Xapian::Enquire e(db);
     e.set_query(Xapian::Query("odd"));
     ValueCounter counter({3}, false, c);
+    CHECK(counter.columns() == c);  // counts through the columns when given them
     counter.attach(e);
     e.get_mset(0, 5, db.get_doccount());
     total = counter.total();
