@@ -590,7 +590,7 @@ const std::vector<const std::string*>& Searcher::expand(Facet f, const std::stri
   return cache.emplace(packed, std::move(ids)).first->second;
 }
 
-void Searcher::add_packed_counts(const SlotCounts& counts, Xapian::valueno slot, Facet f,
+void Searcher::add_packed_counts(const Pass& counts, Xapian::valueno slot, Facet f,
                                  std::map<std::string, Xapian::doccount>& out) {
   if (expansions_[static_cast<std::size_t>(f)].size() > kMaxExpansions) {
     for (auto& cache : expansions_) cache.clear();  // only between calls: the ids below point into it
@@ -631,11 +631,21 @@ std::vector<Xapian::Database*> Searcher::counting_handles() {
   return out;
 }
 
-Searcher::SlotCounts Searcher::count_slots(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
-                                           const std::vector<Xapian::valueno>& slots, double remote_time_limit) {
+namespace {
+
+void set_order(Xapian::Enquire& e, SortOrder sort) {
+  if (sort == SortOrder::date_desc) e.set_sort_by_value_then_relevance(schema::kEventDate, true);
+  else if (sort == SortOrder::date_asc) e.set_sort_by_value_then_relevance(schema::kEventDate, false);
+}
+
+}  // namespace
+
+Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
+                                  const std::vector<Xapian::valueno>& slots, double remote_time_limit,
+                                  const std::optional<Ranking>& ranking) {
   const std::vector<Xapian::Database*> dbs = counting_handles();
   const std::shared_ptr<const ValueColumns> cols = columns();
-  // Partition k counts documents first(k)..first(k+1)-1 on its own handle and thread, with a query
+  // Partition k visits documents first(k)..first(k+1)-1 on its own handle and thread, with a query
   // tree of its own: Xapian::Query's reference counts are not atomic, so threads share no part of
   // one. The trees are built here, on this thread.
   const Xapian::docid last = db_.get_lastdocid();
@@ -645,29 +655,49 @@ Searcher::SlotCounts Searcher::count_slots(const QueryMaker& make_query, const s
     if (dbs.size() > 1) queries.push_back(restrict(make_query(), bound, first(k), first(k + 1) - 1));
     else queries.push_back(bound ? (*bound)(make_query()) : make_query());
   }
-  const auto count_part = [&](std::size_t k) {
+  const auto run_part = [&](std::size_t k) {
     Xapian::Database& db = *dbs[k];
     Xapian::Enquire e(db);
     e.set_query(queries[k]);
-    e.set_weighting_scheme(Xapian::BoolWeight());
+    // Weights depend on the database's statistics only, so every part ranks on the same scale.
+    if (ranking) set_order(e, ranking->sort);
+    else e.set_weighting_scheme(Xapian::BoolWeight());
     if (remote_ && remote_time_limit > 0) e.set_time_limit(remote_time_limit);
-    auto counter = std::make_unique<ValueCounter>(slots, remote_, cols);
-    counter->attach(e);
-    const Xapian::MSet m = e.get_mset(0, 0, db.get_doccount());
-    const bool complete = counter->total() >= m.get_matches_lower_bound();
-    return std::pair{std::move(counter), complete};
+    Pass part;
+    if (!slots.empty()) {
+      part.counter = std::make_unique<ValueCounter>(slots, remote_, cols);
+      part.counter->attach(e);
+    }
+    const bool every = part.counter || !ranking || ranking->exact_total;
+    const Xapian::MSet m = e.get_mset(0, ranking ? ranking->wanted : 0, every ? db.get_doccount() : 0);
+    part.complete = !part.counter || part.counter->total() >= m.get_matches_lower_bound();
+    part.lower = m.get_matches_lower_bound();
+    part.upper = m.get_matches_upper_bound();
+    part.estimated = m.get_matches_estimated();
+    for (auto it = m.begin(); it != m.end(); ++it) part.hits.push_back({*it, it.get_weight(), it.get_sort_key()});
+    return part;
   };
-  std::vector<std::future<decltype(count_part(0))>> others;
-  for (std::size_t k = 1; k < dbs.size(); ++k) others.push_back(std::async(std::launch::async, count_part, k));
-  std::vector<decltype(count_part(0))> parts;
-  parts.push_back(count_part(0));
-  for (auto& f : others) parts.push_back(f.get());
-
-  SlotCounts out;
-  for (auto& [counter, complete] : parts) {
-    out.complete = out.complete && complete;
-    if (!out.counter) out.counter = std::move(counter);
-    else out.counter->merge(*counter);
+  std::vector<std::future<Pass>> others;
+  for (std::size_t k = 1; k < dbs.size(); ++k) others.push_back(std::async(std::launch::async, run_part, k));
+  Pass out = run_part(0);
+  for (auto& f : others) {
+    Pass part = f.get();
+    out.complete = out.complete && part.complete;
+    out.lower += part.lower;
+    out.upper += part.upper;
+    out.estimated += part.estimated;
+    if (out.counter && part.counter) out.counter->merge(*part.counter);
+    std::move(part.hits.begin(), part.hits.end(), std::back_inserter(out.hits));
+  }
+  if (ranking && dbs.size() > 1) {
+    // Xapian's order: the sort value (if any), then weight, then docid.
+    const SortOrder sort = ranking->sort;
+    std::sort(out.hits.begin(), out.hits.end(), [sort](const Ranked& a, const Ranked& b) {
+      if (sort != SortOrder::relevance && a.key != b.key) return sort == SortOrder::date_desc ? a.key > b.key : a.key < b.key;
+      if (a.weight != b.weight) return a.weight > b.weight;
+      return a.docid < b.docid;
+    });
+    if (out.hits.size() > ranking->wanted) out.hits.resize(ranking->wanted);
   }
   return out;
 }
@@ -676,7 +706,7 @@ std::map<std::string, Xapian::doccount> Searcher::count_facet(const QueryMaker& 
                                                               const std::optional<TimeBound>& bound, Facet f, bool any_role,
                                                               bool* exact) {
   const Xapian::valueno slot = schema::facet_slot(f, any_role);
-  const SlotCounts counts = count_slots(make_query, bound, {slot}, 0);
+  const Pass counts = run_pass(make_query, bound, {slot}, 0);
   if (exact && !counts.complete) *exact = false;
   std::map<std::string, Xapian::doccount> out;
   add_packed_counts(counts, slot, f, out);
@@ -724,14 +754,10 @@ SearchResult Searcher::search(const SearchRequest& r) {
     const Xapian::Query text = text_query(r, &res.suggestion);
     const Xapian::Query query(Xapian::Query::OP_FILTER, text, filter_query(r, std::nullopt));
     const std::optional<TimeBound> bound = time_bound(remote_, r, start);
-    Xapian::Enquire e(db_);
-    e.set_query(bound ? (*bound)(query) : query);
-    if (r.sort == SortOrder::date_desc) e.set_sort_by_value_then_relevance(schema::kEventDate, true);
-    else if (r.sort == SortOrder::date_asc) e.set_sort_by_value_then_relevance(schema::kEventDate, false);
-    if (remote_ && r.time_limit > 0) e.set_time_limit(r.time_limit);
-
-    // The facets not filtered on and the histogram are counted in one pass after the hits (in
-    // parallel over docid ranges on large databases), which also gives the exact total.
+    // A ranked pass gives the hits (and the exact total when nothing is counted); a counting pass
+    // gives the counts of the facets not filtered on, the histogram and the exact total. On large
+    // databases each is split over docid ranges. (One pass doing both is slower: Xapian then
+    // weighs every match and builds a candidate for each.)
     std::vector<Xapian::valueno> slots;
     std::set<Facet> counted_here;
     for (Facet f : r.facets) {
@@ -742,20 +768,21 @@ SearchResult Searcher::search(const SearchRequest& r) {
     }
     if (r.histogram) slots.push_back(schema::kEventDate);
 
-    const Xapian::MSet mset = e.get_mset(r.offset, r.per_page, slots.empty() ? db_.get_doccount() : 0);
-    res.total = mset.get_matches_estimated();
-    res.exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    SlotCounts counts;
+    const Pass ranked = run_pass(full_query_maker(r, query), bound, {}, r.time_limit,
+                                 Ranking{r.sort, r.offset + r.per_page, slots.empty()});
+    res.total = ranked.estimated;
+    res.exact = ranked.lower == ranked.upper;
+    Pass counts;
     if (!slots.empty()) {
-      counts = count_slots(full_query_maker(r, query), bound, slots, r.time_limit);
+      counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit);
       res.total = counts.complete ? counts.total() : std::max(counts.total(), res.total);
       res.exact = counts.complete;
     }
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
+    for (std::size_t i = r.offset; i < ranked.hits.size(); ++i) {
       Hit h;
-      h.docid = *it;
-      h.score = it.get_weight();
-      const std::string data = it.get_document().get_data();
+      h.docid = ranked.hits[i].docid;
+      h.score = ranked.hits[i].weight;
+      const std::string data = db_.get_document(h.docid, Xapian::DOC_ASSUME_VALID).get_data();
       h.record = schema::read_record(data);
       if (h.record.is_discarded()) h.record = nlohmann::json::object();
       add_incident(h.record);

@@ -7,7 +7,8 @@
 // A Searcher owns its Xapian objects and is NOT thread-safe: give each thread its own (they can
 // share one Gazetteer). It reopens the database before each search so that new commits are seen,
 // and retries when a commit discards the revision being read. On large local databases a search
-// counts on helper threads of its own, with database handles of its own (set_parallel_counting).
+// ranks and counts on helper threads of its own, with database handles of its own
+// (set_parallel_counting).
 #pragma once
 
 #include <xapian.h>
@@ -107,8 +108,9 @@ class Searcher {
   // Opens `db` (a database folder or a stub file listing shards). Throws Xapian::Error.
   Searcher(std::string db, const Gazetteer& gazetteer);
 
-  // Counting (facets, histogram, totals) splits the docid range between `threads` threads, each
-  // with its own database handle, on single local databases of at least `min_docs` documents.
+  // Ranking (the hits) and counting (facets, histogram, totals) split the docid range between
+  // `threads` threads, each with its own database handle, on single local databases of at least
+  // `min_docs` documents.
   // Default: one thread per core (at most 4) from 50,000 documents.
   void set_parallel_counting(Xapian::doccount min_docs, unsigned threads);
   // Runs a search. Throws SearchError for a bad query; Xapian::Error for database failures.
@@ -150,10 +152,25 @@ class Searcher {
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
   Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except) const;
   Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
-  // Counts of the values of some slots over the matches of a query.
-  struct SlotCounts {
+  // What a pass ranks: the first `wanted` matches in `sort` order; with `exact_total` it visits
+  // every match (else it may stop once no other match can enter the first `wanted`).
+  struct Ranking {
+    SortOrder sort = SortOrder::relevance;
+    Xapian::doccount wanted = 0;
+    bool exact_total = true;
+  };
+  struct Ranked {
+    Xapian::docid docid;
+    double weight;
+    std::string key;  // the sort value (empty by relevance)
+  };
+  // What one pass over the matches of a query found: counts of some slots' values and, when
+  // ranking, the best matches.
+  struct Pass {
     std::unique_ptr<ValueCounter> counter;  // null when nothing was counted
     bool complete = true;                   // false when the time bound ended counting early
+    std::vector<Ranked> hits;               // when ranking: the first `wanted`, best first
+    Xapian::doccount lower = 0, upper = 0, estimated = 0;  // Xapian's match counts, summed over parts
     Xapian::doccount total() const { return counter ? counter->total() : 0; }
     void for_each(Xapian::valueno slot, const std::function<void(const std::string&, Xapian::doccount)>& f) const {
       if (counter) counter->for_each(slot, f);
@@ -165,11 +182,13 @@ class Searcher {
   QueryMaker full_query_maker(const SearchRequest& r, const Xapian::Query& built);
   // The request's query without facet `f`'s selection (a disjunctive facet count).
   QueryMaker disjunctive_query_maker(const SearchRequest& r, Facet f);
-  // Counts `slots` over the matches of the query within `bound`. On a large local database the
-  // docid range is split between threads, each with its own handle at the same revision and its
-  // own query from `make_query`.
-  SlotCounts count_slots(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
-                         const std::vector<Xapian::valueno>& slots, double remote_time_limit);
+  // Visits the matches of the query within `bound`, counting `slots` and, with a ranking, keeping
+  // the best matches (ranked as one Enquire over the whole database would). On a large
+  // local database the docid range is split between threads, each with its own handle at the
+  // same revision and its own query from `make_query`; their hits are merged.
+  Pass run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
+                const std::vector<Xapian::valueno>& slots, double remote_time_limit,
+                const std::optional<Ranking>& ranking = std::nullopt);
   // The handles counting uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
   std::vector<Xapian::Database*> counting_handles();
@@ -179,7 +198,7 @@ class Searcher {
   // groups, weapon categories, enclosing places), once each. Cached: values repeat across searches.
   const std::vector<const std::string*>& expand(Facet f, const std::string& packed);
   // Adds the counts of a facet's packed values to `out`, per id (see expand()).
-  void add_packed_counts(const SlotCounts& counts, Xapian::valueno slot, Facet f,
+  void add_packed_counts(const Pass& counts, Xapian::valueno slot, Facet f,
                          std::map<std::string, Xapian::doccount>& out);
   // The database's value columns at the revision open, when built (value_columns.h).
   std::shared_ptr<const ValueColumns> columns();
