@@ -526,7 +526,7 @@ Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggesti
   return parsed;
 }
 
-Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet> except) const {
+Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet> except) {
   std::vector<Xapian::Query> parts;
   parts.emplace_back(std::string(schema::kTypePrefix) + r.type);
   for (const auto& [facet, ids] : r.filters) {
@@ -541,7 +541,12 @@ Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet
     if (hi.empty()) parts.emplace_back(Xapian::Query::OP_VALUE_GE, slot, lo);
     else parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, slot, lo.empty() ? "00000000" : lo, hi);
   };
-  range(schema::kEventDate, r.date_from, r.date_to);
+  if (const auto cols = r.date_from.empty() && r.date_to.empty() ? nullptr : columns()) {
+    // The same documents as the value range, without reading Xapian's value stream per candidate.
+    parts.push_back(column_range_query(cols, schema::kEventDate, r.date_from.empty() ? "00000000" : r.date_from, r.date_to));
+  } else {
+    range(schema::kEventDate, r.date_from, r.date_to);
+  }
   range(schema::kPublished, r.published_from, r.published_to);
   if (r.killed_min) parts.emplace_back(Xapian::Query::OP_VALUE_GE, schema::kKilled, Xapian::sortable_serialise(*r.killed_min));
   if (r.bbox) {

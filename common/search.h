@@ -150,7 +150,7 @@ class Searcher {
   template <class F>
   auto with_retry(F&& f) -> decltype(f());
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
-  Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except) const;
+  Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except);
   Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
   // What a pass ranks: the first `wanted` matches in `sort` order; with `exact_total` it visits
   // every match (else it may stop once no other match can enter the first `wanted`).

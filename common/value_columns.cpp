@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -24,8 +25,11 @@ ValueColumns::ValueColumns(const Xapian::Database& db, std::vector<Xapian::value
       if (added) values.push_back(at->first);
       codes[did] = at->second;
     }
+    std::vector<Xapian::doccount> documents(values.size(), 0);
+    for (std::uint32_t c : codes) ++documents[c];
     codes_.push_back(std::move(codes));
     values_.push_back(std::move(values));
+    documents_.push_back(std::move(documents));
   }
 }
 
@@ -43,7 +47,70 @@ std::size_t ValueColumns::bytes() const {
   for (const auto& c : codes_) n += c.capacity() * sizeof(std::uint32_t);
   for (const auto& vs : values_)
     for (const auto& v : vs) n += sizeof(v) + v.capacity();
+  for (const auto& d : documents_) n += d.capacity() * sizeof(Xapian::doccount);
   return n;
+}
+
+namespace {
+
+// Documents whose code in one column is marked as wanted.
+class ColumnSource : public Xapian::PostingSource {
+ public:
+  ColumnSource(std::shared_ptr<const ValueColumns> columns, int index, std::shared_ptr<const std::vector<bool>> wanted,
+               Xapian::doccount matches)
+      : columns_(std::move(columns)), index_(index), wanted_(std::move(wanted)), matches_(matches) {}
+
+  void init(const Xapian::Database& db) override {
+    did_ = 0;
+    last_ = db.get_lastdocid();
+  }
+  Xapian::doccount get_termfreq_min() const override { return matches_; }
+  Xapian::doccount get_termfreq_est() const override { return matches_; }
+  Xapian::doccount get_termfreq_max() const override { return matches_; }
+  void next(double) override { advance(did_ + 1); }
+  void skip_to(Xapian::docid did, double) override {
+    if (did > did_) advance(did);
+  }
+  bool check(Xapian::docid did, double) override {
+    did_ = did;
+    return wanted(did);  // false: "somewhere at or after did", and the next move starts from there
+  }
+  bool at_end() const override { return did_ > last_; }
+  Xapian::docid get_docid() const override { return did_; }
+  ColumnSource* clone() const override { return new ColumnSource(columns_, index_, wanted_, matches_); }
+  std::string get_description() const override { return "ColumnSource"; }
+
+ private:
+  bool wanted(Xapian::docid did) const { return (*wanted_)[columns_->code(index_, did)]; }
+  void advance(Xapian::docid from) {
+    did_ = from;
+    while (did_ <= last_ && !wanted(did_)) ++did_;
+  }
+
+  std::shared_ptr<const ValueColumns> columns_;
+  int index_;
+  std::shared_ptr<const std::vector<bool>> wanted_;
+  Xapian::doccount matches_;
+  Xapian::docid did_ = 0, last_ = 0;
+};
+
+}  // namespace
+
+Xapian::Query column_range_query(std::shared_ptr<const ValueColumns> columns, Xapian::valueno slot,
+                                 const std::string& lo, const std::string& hi) {
+  const int index = columns->index_of(slot);
+  if (index < 0) throw std::invalid_argument("column_range_query: slot " + std::to_string(slot) + " not read");
+  auto wanted = std::make_shared<std::vector<bool>>(columns->codes(index), false);
+  Xapian::doccount matches = 0;
+  for (std::uint32_t code = 1; code < wanted->size(); ++code) {
+    const std::string& v = columns->value(index, code);
+    if (v >= lo && (hi.empty() || v <= hi)) {
+      (*wanted)[code] = true;
+      matches += columns->documents(index, code);
+    }
+  }
+  auto* source = new ColumnSource(std::move(columns), index, std::move(wanted), matches);
+  return Xapian::Query(source->release());
 }
 
 namespace {

@@ -34,6 +34,9 @@ class ValueColumns {
   // Number of codes of the slot at `index` (distinct values, the empty one included).
   std::size_t codes(int index) const { return values_[index].size(); }
   const std::string& value(int index, std::uint32_t code) const { return values_[index][code]; }
+  // Documents whose value in the slot at `index` has `code` (0: documents without one, and docids
+  // not in use).
+  Xapian::doccount documents(int index, std::uint32_t code) const { return documents_[index][code]; }
   // Memory held, in bytes (approximately).
   std::size_t bytes() const;
 
@@ -42,7 +45,15 @@ class ValueColumns {
   std::vector<Xapian::valueno> slots_;
   std::vector<std::vector<std::uint32_t>> codes_;  // per slot, indexed by docid
   std::vector<std::vector<std::string>> values_;   // per slot, indexed by code
+  std::vector<std::vector<Xapian::doccount>> documents_;  // per slot, indexed by code
 };
+
+// The documents whose value in `slot` (one of the columns' slots) is not empty and lies between
+// `lo` and `hi` inclusive, in byte order (`hi` empty: no upper bound): what OP_VALUE_RANGE
+// (OP_VALUE_GE) matches, found with an array read per document instead of Xapian's value
+// streams. Only for the database the columns were read from, at their revision.
+Xapian::Query column_range_query(std::shared_ptr<const ValueColumns> columns, Xapian::valueno slot,
+                                 const std::string& lo, const std::string& hi);
 
 // The columns of `slots` for the database at `path` at the revision `db` (opened from `path`)
 // is at, or null when there are none yet: then a background thread builds them (with every slot
