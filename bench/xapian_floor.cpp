@@ -1,0 +1,83 @@
+// What Xapian alone can index on this machine: each of N threads reads every Nth line of a JSON
+// Lines corpus and indexes its title and text with Xapian's own TermGenerator (English stems,
+// positions), no entity analysis, into a database of its own, committing every 1,000 articles.
+// Prints articles/s. bench/run prints it beside incidex and FTS5 as the storage engine's ceiling.
+//
+//   xapian-floor CORPUS.jsonl OUT_DIR [THREADS]
+#include <xapian.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+std::size_t index_share(const std::string& corpus, const std::string& db_path, unsigned k, unsigned n) {
+  std::ifstream in(corpus);
+  if (!in) throw std::runtime_error(corpus + ": cannot open");
+  Xapian::WritableDatabase db(db_path, Xapian::DB_CREATE_OR_OVERWRITE);
+  Xapian::TermGenerator tg;
+  tg.set_stemmer(Xapian::Stem("english"));
+  std::string line;
+  std::size_t lineno = 0, added = 0;
+  while (std::getline(in, line)) {
+    if (lineno++ % n != k) continue;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;
+    const std::string title = j.value("title", ""), text = j.value("text", "");
+    Xapian::Document doc;
+    tg.set_document(doc);
+    tg.index_text(title);
+    tg.increase_termpos(100);
+    tg.index_text(text);
+    doc.set_data(title + "\n" + text);
+    db.add_document(doc);
+    if (++added % 1000 == 0) db.commit();
+  }
+  db.commit();
+  return added;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: xapian-floor CORPUS.jsonl OUT_DIR [THREADS]\n";
+    return 2;
+  }
+  const std::string corpus = argv[1], out = argv[2];
+  const unsigned n = argc > 3 ? static_cast<unsigned>(std::max(1, std::atoi(argv[3]))) : 1;
+  std::filesystem::create_directories(out);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::size_t> added(n, 0);
+  std::vector<std::string> errors(n);
+  std::vector<std::thread> threads;
+  for (unsigned k = 0; k < n; ++k)
+    threads.emplace_back([&, k] {
+      try {
+        added[k] = index_share(corpus, fmt::format("{}/db-{}", out, k), k, n);
+      } catch (const std::exception& e) {
+        errors[k] = e.what();
+      } catch (const Xapian::Error& e) {
+        errors[k] = e.get_description();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (!e.empty()) {
+      std::cerr << "xapian-floor: " << e << "\n";
+      return 1;
+    }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::size_t total = 0;
+  for (std::size_t a : added) total += a;
+  fmt::print("{} articles on {} thread(s) in {:.2f} s: {:.0f} articles/s\n", total, n, s, total / s);
+}
