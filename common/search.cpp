@@ -673,8 +673,7 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
       part.counter = std::make_unique<ValueCounter>(slots, remote_, cols);
       part.counter->attach(e);
     }
-    const bool every = part.counter || !ranking || ranking->exact_total;
-    const Xapian::MSet m = e.get_mset(0, ranking ? ranking->wanted : 0, every ? db.get_doccount() : 0);
+    const Xapian::MSet m = e.get_mset(0, ranking ? ranking->wanted : 0, ranking ? 0 : db.get_doccount());
     part.complete = !part.counter || part.counter->total() >= m.get_matches_lower_bound();
     part.lower = m.get_matches_lower_bound();
     part.upper = m.get_matches_upper_bound();
@@ -759,10 +758,10 @@ SearchResult Searcher::search(const SearchRequest& r) {
     const Xapian::Query text = text_query(r, &res.suggestion);
     const Xapian::Query query(Xapian::Query::OP_FILTER, text, filter_query(r, std::nullopt));
     const std::optional<TimeBound> bound = time_bound(remote_, r, start);
-    // A ranked pass gives the hits (and the exact total when nothing is counted); a counting pass
-    // gives the counts of the facets not filtered on, the histogram and the exact total. On large
-    // databases each is split over docid ranges. (One pass doing both is slower: Xapian then
-    // weighs every match and builds a candidate for each.)
+    // A ranked pass gives the hits; an unweighted pass gives the exact total and the counts of
+    // the facets not filtered on and the histogram. On large databases each is split over docid
+    // ranges. (One pass doing both is slower: Xapian then weighs every match and builds a
+    // candidate for each.)
     std::vector<Xapian::valueno> slots;
     std::set<Facet> counted_here;
     for (Facet f : r.facets) {
@@ -773,15 +772,14 @@ SearchResult Searcher::search(const SearchRequest& r) {
     }
     if (r.histogram) slots.push_back(schema::kEventDate);
 
-    const Pass ranked = run_pass(full_query_maker(r, query), bound, {}, r.time_limit,
-                                 Ranking{r.sort, r.offset + r.per_page, slots.empty()});
-    res.total = ranked.estimated;
-    res.exact = ranked.lower == ranked.upper;
-    Pass counts;
-    if (!slots.empty()) {
-      counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit);
-      res.total = counts.complete ? counts.total() : std::max(counts.total(), res.total);
+    const Pass ranked = run_pass(full_query_maker(r, query), bound, {}, r.time_limit, Ranking{r.sort, r.offset + r.per_page});
+    const Pass counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit);
+    if (counts.counter) {
+      res.total = counts.complete ? counts.total() : std::max(counts.total(), ranked.estimated);
       res.exact = counts.complete;
+    } else {
+      res.total = counts.lower == counts.upper ? counts.lower : std::max(counts.estimated, ranked.estimated);
+      res.exact = counts.lower == counts.upper;
     }
     for (std::size_t i = r.offset; i < ranked.hits.size(); ++i) {
       Hit h;

@@ -152,12 +152,11 @@ class Searcher {
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
   Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except);
   Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
-  // What a pass ranks: the first `wanted` matches in `sort` order; with `exact_total` it visits
-  // every match (else it may stop once no other match can enter the first `wanted`).
+  // What a pass ranks: the first `wanted` matches in `sort` order (it may stop once no other
+  // match can enter them).
   struct Ranking {
     SortOrder sort = SortOrder::relevance;
     Xapian::doccount wanted = 0;
-    bool exact_total = true;
   };
   struct Ranked {
     Xapian::docid docid;
@@ -182,8 +181,9 @@ class Searcher {
   QueryMaker full_query_maker(const SearchRequest& r, const Xapian::Query& built);
   // The request's query without facet `f`'s selection (a disjunctive facet count).
   QueryMaker disjunctive_query_maker(const SearchRequest& r, Facet f);
-  // Visits the matches of the query within `bound`, counting `slots` and, with a ranking, keeping
-  // the best matches (ranked as one Enquire over the whole database would). On a large
+  // Without a ranking, visits every match of the query within `bound`, counting them and
+  // `slots`; with one, keeps the best matches (as one Enquire over the whole database would rank
+  // them), counting nothing. On a large
   // local database the docid range is split between threads, each with its own handle at the
   // same revision and its own query from `make_query`; their hits are merged.
   Pass run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
