@@ -669,7 +669,7 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
     else e.set_weighting_scheme(Xapian::BoolWeight());
     if (remote_ && remote_time_limit > 0) e.set_time_limit(remote_time_limit);
     Pass part;
-    if (!slots.empty()) {
+    if (!ranking && !slots.empty()) {
       part.counter = std::make_unique<ValueCounter>(slots, remote_, cols);
       part.counter->attach(e);
     }

@@ -163,8 +163,8 @@ class Searcher {
     double weight;
     std::string key;  // the sort value (empty by relevance)
   };
-  // What one pass over the matches of a query found: counts of some slots' values and, when
-  // ranking, the best matches.
+  // What one pass over the matches of a query found: counts of some slots' values, or the best
+  // matches.
   struct Pass {
     std::unique_ptr<ValueCounter> counter;  // null when nothing was counted
     bool complete = true;                   // false when the time bound ended counting early
@@ -183,13 +183,13 @@ class Searcher {
   QueryMaker disjunctive_query_maker(const SearchRequest& r, Facet f);
   // Without a ranking, visits every match of the query within `bound`, counting them and
   // `slots`; with one, keeps the best matches (as one Enquire over the whole database would rank
-  // them), counting nothing. On a large
-  // local database the docid range is split between threads, each with its own handle at the
-  // same revision and its own query from `make_query`; their hits are merged.
+  // them) and counts nothing (`slots` is ignored). On a large local database the docid range is
+  // split between threads, each with its own handle at the same revision and its own query from
+  // `make_query`; their hits are merged.
   Pass run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                 const std::vector<Xapian::valueno>& slots, double remote_time_limit,
                 const std::optional<Ranking>& ranking = std::nullopt);
-  // The handles counting uses: this searcher's database, then one more per extra thread when the
+  // The handles a pass uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
   std::vector<Xapian::Database*> counting_handles();
   std::map<std::string, Xapian::doccount> count_facet(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
