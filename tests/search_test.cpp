@@ -126,6 +126,18 @@ bool columns_built(const std::string& db) {
   return shared_columns(db, reader, {}) != nullptr;
 }
 
+// The sample corpus, searched on one thread and on three (split from the first document on).
+struct OneAndThreeThreads {
+  TempDir dir;
+  std::string db = (dir.path / "db").string();
+  std::size_t articles = index_sample_corpus(db);
+  Searcher one{db, shipped_gazetteer()}, three{db, shipped_gazetteer()};
+  OneAndThreeThreads() {
+    one.set_parallel_counting(1, 1);
+    three.set_parallel_counting(1, 3);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("facet counts and histograms are the same before and after the value columns are built") {
@@ -151,13 +163,7 @@ TEST_CASE("facet counts and histograms are the same before and after the value c
   }
 }
 
-TEST_CASE("counting split between threads gives the same results as on one thread") {
-  TempDir dir;
-  const std::string db = (dir.path / "db").string();
-  index_sample_corpus(db, [](std::size_t) { return true; });
-  Searcher one(db, shipped_gazetteer()), three(db, shipped_gazetteer());
-  one.set_parallel_counting(1, 1);
-  three.set_parallel_counting(1, 3);
+TEST_CASE_FIXTURE(OneAndThreeThreads, "counting split between threads gives the same results as on one thread") {
   std::vector<SearchRequest> requests(4);
   requests[0].histogram = Interval::month;
   requests[1].q = "rocket OR drone";
@@ -179,13 +185,7 @@ TEST_CASE("counting split between threads gives the same results as on one threa
   CHECK(one.stats(5) == three.stats(5));
 }
 
-TEST_CASE("hits ranked on several threads come in the order of one ranking over the whole database") {
-  TempDir dir;
-  const std::string db = (dir.path / "db").string();
-  index_sample_corpus(db, [](std::size_t) { return true; });
-  Searcher one(db, shipped_gazetteer()), three(db, shipped_gazetteer());
-  one.set_parallel_counting(1, 1);
-  three.set_parallel_counting(1, 3);
+TEST_CASE_FIXTURE(OneAndThreeThreads, "hits ranked on several threads come in the order of one ranking over the whole database") {
   const auto ranked = [](const SearchResult& r) {
     std::vector<std::pair<std::string, double>> out;
     for (const Hit& h : r.hits) out.emplace_back(h.record.value("id", ""), h.score);
