@@ -6,11 +6,13 @@
 //   xapian-floor CORPUS.jsonl OUT_DIR [THREADS]
 #include <xapian.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>

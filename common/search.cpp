@@ -617,7 +617,7 @@ std::shared_ptr<const ValueColumns> Searcher::columns() {
   return remote_ ? nullptr : shared_columns(path_, db_, slots);
 }
 
-std::vector<Xapian::Database*> Searcher::counting_handles() {
+std::vector<Xapian::Database*> Searcher::pass_handles() {
   std::vector<Xapian::Database*> out = {&db_};
   const std::size_t wanted = partitions_wanted_;
   if (remote_ || db_.size() != 1 || db_.get_doccount() < partition_min_ || wanted < 2) return out;
@@ -648,7 +648,7 @@ void set_order(Xapian::Enquire& e, SortOrder sort) {
 Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                                   const std::vector<Xapian::valueno>& slots, double remote_time_limit,
                                   const std::optional<Ranking>& ranking) {
-  const std::vector<Xapian::Database*> dbs = counting_handles();
+  const std::vector<Xapian::Database*> dbs = pass_handles();
   const std::shared_ptr<const ValueColumns> cols = columns();
   // Partition k visits documents first(k)..first(k+1)-1 on its own handle and thread, with a query
   // tree of its own: Xapian::Query's reference counts are not atomic, so threads share no part of

@@ -191,7 +191,7 @@ class Searcher {
                 const std::optional<Ranking>& ranking = std::nullopt);
   // The handles a pass uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
-  std::vector<Xapian::Database*> counting_handles();
+  std::vector<Xapian::Database*> pass_handles();
   std::map<std::string, Xapian::doccount> count_facet(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                                                       Facet f, bool any_role, bool* exact);
   // The ids a facet's packed slot value ("a|b") counts for: each id and its ancestors (umbrella
@@ -210,9 +210,9 @@ class Searcher {
   Xapian::Stem stemmer_{"english"};
   bool remote_ = false;  // a stub naming remote shards (bounded by Xapian's time limit)
   static constexpr std::size_t kMaxExpansions = 100000;  // cached packed values per facet
-  Xapian::doccount partition_min_ = 50000;  // documents before counting in parallel
-  unsigned partitions_wanted_;              // counting threads per search
-  std::vector<Xapian::Database> partitions_;  // handles for the extra counting threads
+  Xapian::doccount partition_min_ = 50000;  // documents before a pass is split between threads
+  unsigned partitions_wanted_;              // threads per pass
+  std::vector<Xapian::Database> partitions_;  // handles for the extra threads of a pass
   std::array<std::unordered_map<std::string, std::vector<const std::string*>>, 4> expansions_;
   std::unordered_set<std::string> ids_;  // the ids expansions point to
 };
