@@ -42,6 +42,19 @@ bool ValueColumns::covers(const std::vector<Xapian::valueno>& slots) const {
   return std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) { return index_of(s) >= 0; });
 }
 
+std::vector<bool> ValueColumns::codes_between(int index, const std::string& lo, const std::string& hi,
+                                              Xapian::doccount* documents) const {
+  std::vector<bool> marked(codes(index), false);
+  for (std::uint32_t code = 1; code < marked.size(); ++code) {
+    const std::string& v = value(index, code);
+    if (v >= lo && (hi.empty() || v <= hi)) {
+      marked[code] = true;
+      if (documents) *documents += documents_[index][code];
+    }
+  }
+  return marked;
+}
+
 std::size_t ValueColumns::bytes() const {
   std::size_t n = 0;
   for (const auto& c : codes_) n += c.capacity() * sizeof(std::uint32_t);
@@ -100,15 +113,8 @@ Xapian::Query column_range_query(std::shared_ptr<const ValueColumns> columns, Xa
                                  const std::string& lo, const std::string& hi) {
   const int index = columns->index_of(slot);
   if (index < 0) throw std::invalid_argument("column_range_query: slot " + std::to_string(slot) + " not read");
-  auto wanted = std::make_shared<std::vector<bool>>(columns->codes(index), false);
   Xapian::doccount matches = 0;
-  for (std::uint32_t code = 1; code < wanted->size(); ++code) {
-    const std::string& v = columns->value(index, code);
-    if (v >= lo && (hi.empty() || v <= hi)) {
-      (*wanted)[code] = true;
-      matches += columns->documents(index, code);
-    }
-  }
+  auto wanted = std::make_shared<std::vector<bool>>(columns->codes_between(index, lo, hi, &matches));
   auto* source = new ColumnSource(std::move(columns), index, std::move(wanted), matches);
   return Xapian::Query(source->release());
 }

@@ -37,6 +37,11 @@ class ValueColumns {
   // Documents whose value in the slot at `index` has `code` (0: documents without one, and docids
   // not in use).
   Xapian::doccount documents(int index, std::uint32_t code) const { return documents_[index][code]; }
+  // Marks the codes of the slot at `index` whose value is not empty and lies between `lo` and
+  // `hi` inclusive in byte order (`hi` empty: no upper bound); adds the number of documents with
+  // a marked code to `*documents` when given.
+  std::vector<bool> codes_between(int index, const std::string& lo, const std::string& hi,
+                                  Xapian::doccount* documents = nullptr) const;
   // Memory held, in bytes (approximately).
   std::size_t bytes() const;
 

@@ -1,0 +1,67 @@
+// The documents of a conjunction of term sets, read straight from Xapian's posting lists: a
+// document matches when it carries at least one term of every clause, none of the excluded
+// terms, and, when a column filter is given, a column value the filter accepts.
+//
+// Counting passes use it instead of Xapian's matcher when their query has this shape: the matcher
+// spends several times a posting list read on each match (weights, match spies, candidate
+// bookkeeping), which dominates a pass that only counts.
+#pragma once
+
+#include <xapian.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "value_columns.h"
+
+namespace incidex {
+
+struct Conjunction {
+  std::vector<std::vector<std::string>> all;  // a document carries at least one term of each clause
+  std::vector<std::string> none;              // and none of these terms
+  // When `columns` is set: the document's code in the column at `column` is marked in `codes`.
+  std::shared_ptr<const ValueColumns> columns;
+  int column = -1;
+  std::vector<bool> codes;
+};
+
+// The clauses of `q` when it is made of terms and MatchAll under OP_AND, OP_FILTER, OP_OR,
+// OP_SYNONYM, OP_SCALE_WEIGHT, OP_AND_MAYBE (its first part) and OP_AND_NOT (of terms), with
+// every disjunction made of terms only; nullopt for anything else (phrases, value ranges,
+// posting sources, nested disjunctions of conjunctions...). MatchAll adds no clause; the
+// excluded terms go to `none`.
+std::optional<Conjunction> conjunction_of(const Xapian::Query& q);
+
+// Marks, in `c`, the codes of `slot` in `columns` whose value lies between `lo` and `hi` inclusive
+// in byte order (`hi` empty: no upper bound), the empty value excepted — the documents
+// OP_VALUE_RANGE / OP_VALUE_GE would match. Throws std::invalid_argument when the columns lack
+// `slot`, or when `c` already has a column filter.
+void add_column_range(Conjunction& c, std::shared_ptr<const ValueColumns> columns, Xapian::valueno slot,
+                      const std::string& lo, const std::string& hi);
+
+// Walks the matches of a Conjunction in docid order over one docid range of one database.
+class ConjunctionCursor {
+ public:
+  // Matches of `c` in `db` from `first` to `last` inclusive. `db` and `c` must outlive the cursor;
+  // `c`'s columns, if any, must have been read from `db` at its revision.
+  ConjunctionCursor(const Xapian::Database& db, const Conjunction& c, Xapian::docid first, Xapian::docid last);
+  ConjunctionCursor(const ConjunctionCursor&) = delete;
+  ConjunctionCursor& operator=(const ConjunctionCursor&) = delete;
+  ~ConjunctionCursor();
+
+  // The next match, or 0 when there are no more.
+  Xapian::docid next();
+
+ private:
+  class Clause;
+  bool accepted(Xapian::docid did);
+
+  const Conjunction& c_;
+  std::vector<std::unique_ptr<Clause>> clauses_;  // rarest first
+  std::vector<Xapian::PostingIterator> none_;
+  Xapian::docid from_, last_;
+};
+
+}  // namespace incidex
