@@ -118,6 +118,13 @@ struct TimeBound {  // declared in search.h
     return Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query((new Deadline(at, expired))->release()));
   }
   bool hit() const { return expired->load(); }
+  // Whether the deadline has passed (and then says so to every pass of the request).
+  bool due() const {
+    if (hit()) return true;
+    if (Deadline::Clock::now() < at) return false;
+    expired->store(true);
+    return true;
+  }
 };
 
 namespace {
@@ -466,7 +473,7 @@ nlohmann::json Searcher::stats(unsigned top) {
                           {"incidents", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kIncidentType))},
                           {"facets", nlohmann::json::object()}};
     for (Facet f : kAllFacets) {
-      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr);
+      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr, direct_counting_ ? conjunction_of(articles()) : std::nullopt);
       std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
       std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       nlohmann::json values = nlohmann::json::array();
@@ -555,6 +562,27 @@ Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet
     parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kLat, Xapian::sortable_serialise(b[1]), Xapian::sortable_serialise(b[3]));
   }
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+std::optional<Conjunction> Searcher::conjunction(const SearchRequest& r, std::optional<Facet> except,
+                                                const Xapian::Query& text) {
+  const auto cols = direct_counting_ ? columns() : nullptr;
+  if (!cols || !r.published_from.empty() || !r.published_to.empty() || r.killed_min || r.bbox) return std::nullopt;
+  std::optional<Conjunction> c = conjunction_of(text);
+  if (!c) return std::nullopt;
+  // The type term, unless every document has it (then it would only cost a skip per match).
+  const std::string type = std::string(schema::kTypePrefix) + r.type;
+  if (db_.get_termfreq(type) != db_.get_doccount()) c->all.push_back({type});
+  for (const auto& [facet, ids] : r.filters) {
+    if (ids.empty() || (except && *except == facet)) continue;
+    const std::string prefix(r.any_role ? schema::any_prefix(facet) : schema::main_prefix(facet));
+    std::vector<std::string> alts;
+    for (const auto& id : ids) alts.push_back(prefix + id);
+    c->all.push_back(std::move(alts));
+  }
+  if (!r.date_from.empty() || !r.date_to.empty())
+    add_column_range(*c, cols, schema::kEventDate, r.date_from.empty() ? "00000000" : r.date_from, r.date_to);
+  return c;
 }
 
 Searcher::QueryMaker Searcher::full_query_maker(const SearchRequest& r, const Xapian::Query& built) {
@@ -647,7 +675,7 @@ void set_order(Xapian::Enquire& e, SortOrder sort) {
 
 Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                                   const std::vector<Xapian::valueno>& slots, double remote_time_limit,
-                                  const std::optional<Ranking>& ranking) {
+                                  const std::optional<Ranking>& ranking, const Conjunction* direct) {
   const std::vector<Xapian::Database*> dbs = pass_handles();
   const std::shared_ptr<const ValueColumns> cols = columns();
   // Partition k visits documents first(k)..first(k+1)-1 on its own handle and thread, with a query
@@ -655,20 +683,38 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
   // one. The trees are built here, on this thread.
   const Xapian::docid last = db_.get_lastdocid();
   const auto first = [&](std::size_t k) { return Xapian::docid(1 + std::uint64_t(last) * k / dbs.size()); };
+  // A pass counting through the columns walks `direct`, when given, instead of running a match.
+  const bool walk = direct && !ranking && !slots.empty() && !remote_ && cols && cols->covers(slots) &&
+                    (!direct->columns || direct->columns == cols);
   std::vector<Xapian::Query> queries;
-  for (std::size_t k = 0; k < dbs.size(); ++k) {
+  for (std::size_t k = 0; k < dbs.size() && !walk; ++k) {
     if (dbs.size() > 1) queries.push_back(restrict(make_query(), bound, first(k), first(k + 1) - 1));
     else queries.push_back(bound ? (*bound)(make_query()) : make_query());
   }
   const auto run_part = [&](std::size_t k) {
     Xapian::Database& db = *dbs[k];
+    Pass part;
+    if (walk) {
+      part.counter = std::make_unique<ValueCounter>(slots, false, cols);
+      ConjunctionCursor matches(db, *direct, first(k), first(k + 1) - 1);
+      Xapian::doccount n = 0;
+      while (const Xapian::docid did = matches.next()) {
+        if ((n & 1023) == 0 && bound && bound->due()) {  // before the first match too
+          part.complete = false;
+          break;
+        }
+        part.counter->add(did);
+        ++n;
+      }
+      part.lower = part.upper = part.estimated = n;
+      return part;
+    }
     Xapian::Enquire e(db);
     e.set_query(queries[k]);
     // Weights depend on the database's statistics only, so every part ranks on the same scale.
     if (ranking) set_order(e, ranking->sort);
     else e.set_weighting_scheme(Xapian::BoolWeight());
     if (remote_ && remote_time_limit > 0) e.set_time_limit(remote_time_limit);
-    Pass part;
     if (!ranking && !slots.empty()) {
       part.counter = std::make_unique<ValueCounter>(slots, remote_, cols);
       part.counter->attach(e);
@@ -708,9 +754,9 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
 
 std::map<std::string, Xapian::doccount> Searcher::count_facet(const QueryMaker& make_query,
                                                               const std::optional<TimeBound>& bound, Facet f, bool any_role,
-                                                              bool* exact) {
+                                                              bool* exact, const std::optional<Conjunction>& direct) {
   const Xapian::valueno slot = schema::facet_slot(f, any_role);
-  const Pass counts = run_pass(make_query, bound, {slot}, 0);
+  const Pass counts = run_pass(make_query, bound, {slot}, 0, std::nullopt, direct ? &*direct : nullptr);
   if (exact && !counts.complete) *exact = false;
   std::map<std::string, Xapian::doccount> out;
   add_packed_counts(counts, slot, f, out);
@@ -773,7 +819,9 @@ SearchResult Searcher::search(const SearchRequest& r) {
     if (r.histogram) slots.push_back(schema::kEventDate);
 
     const Pass ranked = run_pass(full_query_maker(r, query), bound, {}, r.time_limit, Ranking{r.sort, r.offset + r.per_page});
-    const Pass counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit);
+    const std::optional<Conjunction> direct = conjunction(r, std::nullopt, text);
+    const Pass counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit, std::nullopt,
+                                 direct ? &*direct : nullptr);
     if (counts.counter) {
       res.total = counts.complete ? counts.total() : std::max(counts.total(), ranked.estimated);
       res.exact = counts.complete;
@@ -804,7 +852,7 @@ SearchResult Searcher::search(const SearchRequest& r) {
         add_packed_counts(counts, schema::facet_slot(f, r.any_role), f, per_id);
       } else {
         // Disjunctive: this facet's own selection does not narrow its counts.
-        per_id = count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &res.exact);
+        per_id = count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &res.exact, conjunction(r, f, text));
       }
       const auto sel = r.filters.find(f);
       res.facets[f] = top_values(per_id, f, gazetteer_, sel == r.filters.end() ? std::vector<std::string>{} : sel->second,
@@ -894,7 +942,8 @@ FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::s
   return with_retry([&] {
     bool exact = true;
     const std::optional<TimeBound> bound = time_bound(remote_, r, std::chrono::steady_clock::now());
-    const auto counts = count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &exact);
+    const auto counts =
+        count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &exact, conjunction(r, f, text_query(r, nullptr)));
     // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
     std::vector<std::string> want;
     for (const auto& t : tokenize(sanitize_utf8(prefix))) want.push_back(t.key);

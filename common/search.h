@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conjunction.h"
 #include "gazetteer.h"
 #include "value_columns.h"
 #include "value_counter.h"
@@ -113,6 +114,10 @@ class Searcher {
   // `min_docs` documents.
   // Default: one thread per core (at most 4) from 50,000 documents.
   void set_parallel_counting(Xapian::doccount min_docs, unsigned threads);
+  // Counting passes whose query is a conjunction of terms under filters the value columns hold
+  // walk the posting lists themselves (conjunction.h) instead of running Xapian's matcher, once
+  // the columns are built. On by default; the counts are the same either way.
+  void set_direct_counting(bool on) { direct_counting_ = on; }
   // Runs a search. Throws SearchError for a bad query; Xapian::Error for database failures.
   SearchResult search(const SearchRequest& r);
 
@@ -152,6 +157,11 @@ class Searcher {
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
   Xapian::Query filter_query(const SearchRequest& r, std::optional<Facet> except);
   Xapian::Query full_query(const SearchRequest& r, std::string* suggestion);
+  // The documents of `text` under the request's filters (without facet `except`'s selection) as a
+  // Conjunction over the value columns — the same documents as the query filter_query() makes —
+  // or nullopt when the query has another shape, filters on values that are not in columns, or
+  // the columns are not built.
+  std::optional<Conjunction> conjunction(const SearchRequest& r, std::optional<Facet> except, const Xapian::Query& text);
   // What a pass ranks: the first `wanted` matches in `sort` order (it may stop once no other
   // match can enter them).
   struct Ranking {
@@ -185,15 +195,18 @@ class Searcher {
   // `slots`; with one, keeps the best matches (as one Enquire over the whole database would rank
   // them) and counts nothing (`slots` is ignored). On a large local database the docid range is
   // split between threads, each with its own handle at the same revision and its own query from
-  // `make_query`; their hits are merged.
+  // `make_query`; their hits are merged. A counting pass given `direct` (the same documents as
+  // the query) walks it with a ConjunctionCursor instead of Xapian's matcher when it counts
+  // through the value columns.
   Pass run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                 const std::vector<Xapian::valueno>& slots, double remote_time_limit,
-                const std::optional<Ranking>& ranking = std::nullopt);
+                const std::optional<Ranking>& ranking = std::nullopt, const Conjunction* direct = nullptr);
   // The handles a pass uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
   std::vector<Xapian::Database*> pass_handles();
   std::map<std::string, Xapian::doccount> count_facet(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
-                                                      Facet f, bool any_role, bool* exact);
+                                                      Facet f, bool any_role, bool* exact,
+                                                      const std::optional<Conjunction>& direct = std::nullopt);
   // The ids a facet's packed slot value ("a|b") counts for: each id and its ancestors (umbrella
   // groups, weapon categories, enclosing places), once each. Cached: values repeat across searches.
   const std::vector<const std::string*>& expand(Facet f, const std::string& packed);
@@ -212,6 +225,7 @@ class Searcher {
   static constexpr std::size_t kMaxExpansions = 100000;  // cached packed values per facet
   Xapian::doccount partition_min_ = 50000;  // documents before a pass is split between threads
   unsigned partitions_wanted_;              // threads per pass
+  bool direct_counting_ = true;
   std::vector<Xapian::Database> partitions_;  // handles for the extra threads of a pass
   std::array<std::unordered_map<std::string, std::vector<const std::string*>>, 4> expansions_;
   std::unordered_set<std::string> ids_;  // the ids expansions point to

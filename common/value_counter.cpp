@@ -39,9 +39,9 @@ class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
       counts_.emplace_back(columns_->codes(index_.back()), 0);
     }
   }
-  void operator()(const Xapian::Document& doc, double) override {
+  void operator()(const Xapian::Document& doc, double) override { add(doc.get_docid()); }
+  void add(Xapian::docid did) {
     ++total_;
-    const Xapian::docid did = doc.get_docid();
     for (std::size_t i = 0; i < index_.size(); ++i) ++counts_[i][columns_->code(index_[i], did)];
   }
   std::string name() const override { return "incidex.ValueCounter.columns"; }
@@ -94,6 +94,11 @@ Xapian::doccount ValueCounter::total() const {
 
 std::shared_ptr<const ValueColumns> ValueCounter::columns() const {
   return columns_ ? columns_->columns() : nullptr;
+}
+
+void ValueCounter::add(Xapian::docid did) {
+  if (!columns_) throw std::logic_error("ValueCounter::add: not counting through columns");
+  columns_->add(did);
 }
 
 void ValueCounter::merge(const ValueCounter& other) {

@@ -36,6 +36,9 @@ class ValueCounter {
   Xapian::doccount total() const;
   // The columns counted through, or null.
   std::shared_ptr<const ValueColumns> columns() const;
+  // Counts document `did` without a match (e.g. one a ConjunctionCursor found). Only when
+  // counting through columns (columns() is not null), which must be of the database `did` is in.
+  void add(Xapian::docid did);
   // Adds the counts of `other`, which counted the same slots in the same way (e.g. over another
   // docid range of the same database) into this one.
   void merge(const ValueCounter& other);

@@ -214,6 +214,46 @@ TEST_CASE_FIXTURE(OneAndThreeThreads, "hits ranked on several threads come in th
       }
 }
 
+TEST_CASE("counting by walking posting lists gives what Xapian's matcher counts") {
+  TempDir dir;
+  const std::string db = (dir.path / "db").string();
+  index_sample_corpus(db, [](std::size_t) { return true; });
+  REQUIRE(columns_built(db));
+  Searcher walked(db, shipped_gazetteer()), matched(db, shipped_gazetteer());
+  matched.set_direct_counting(false);
+  std::vector<SearchRequest> requests(9);
+  requests[0].histogram = Interval::month;  // every article
+  requests[1].q = "attack";
+  requests[2].q = "rocket drone -base";  // two clauses and an excluded term
+  requests[2].any_role = true;
+  requests[3].q = "rocket OR drone";
+  requests[3].filters[Facet::place] = {"iq", "sy"};  // and a disjunctive pass for places
+  requests[3].histogram = Interval::year;
+  requests[4].q = "attack";
+  requests[4].filters[Facet::group] = {"kataib-hezbollah"};
+  requests[4].filters[Facet::weapon] = {"rocket", "drone"};
+  requests[4].date_from = "20230101";
+  requests[4].date_to = "20241231";
+  requests[5].date_from = "20240201";  // a date range alone, open above
+  requests[6].q = "\"air base\"";  // a phrase: matched either way
+  requests[7].q = "attack";
+  requests[7].killed_min = 1;  // a value the columns do not hold: matched either way
+  requests[8].q = "zzzunknownword";
+  for (size_t i = 0; i < requests.size(); ++i) {
+    CAPTURE(i);
+    const auto a = summary(walked.search(requests[i])), b = summary(matched.search(requests[i]));
+    CHECK(a == b);
+    if (i != 8) CHECK(a.size() > 5);
+  }
+  for (Facet f : {Facet::place, Facet::weapon}) {
+    const FacetResult va = walked.facet_values(requests[4], f, "", 50), vb = matched.facet_values(requests[4], f, "", 50);
+    REQUIRE(va.values.size() == vb.values.size());
+    CHECK(!va.values.empty());
+    for (size_t i = 0; i < va.values.size(); ++i) CHECK(va.values[i].count == vb.values[i].count);
+  }
+  CHECK(walked.stats(5) == matched.stats(5));
+}
+
 TEST_CASE("event date ranges find exactly the documents whose date value lies in them") {
   TempDir dir;
   const std::string db = (dir.path / "db").string();
