@@ -91,61 +91,66 @@ class ConjunctionCursor::Clause {
  public:
   Clause(const Xapian::Database& db, const std::vector<std::string>& terms) {
     for (const std::string& t : terms) {
-      its_.push_back(db.postlist_begin(t));
+      Term& term = terms_.emplace_back(Term{db.postlist_begin(t), 0});
+      term.at = term.it == Xapian::PostingIterator() ? 0 : *term.it;
       frequency_ += db.get_termfreq(t);
     }
   }
   // The first document at or after `did` carrying one of the terms, or 0 when there is none.
   Xapian::docid skip_to(Xapian::docid did) {
     Xapian::docid first = 0;
-    for (Xapian::PostingIterator& it : its_) {
-      if (it == end_) continue;
-      if (*it < did) {
-        it.skip_to(did);
-        if (it == end_) continue;
+    for (Term& t : terms_) {
+      if (t.at != 0 && t.at < did) {
+        t.it.skip_to(did);
+        t.at = t.it == Xapian::PostingIterator() ? 0 : *t.it;
       }
-      if (first == 0 || *it < first) first = *it;
+      if (t.at != 0 && (first == 0 || t.at < first)) first = t.at;
     }
     return first;
   }
   Xapian::doccount frequency() const { return frequency_; }
 
  private:
-  std::vector<Xapian::PostingIterator> its_;
-  const Xapian::PostingIterator end_;
+  struct Term {
+    Xapian::PostingIterator it;
+    Xapian::docid at;  // where `it` is; 0 at its end
+  };
+  std::vector<Term> terms_;
   Xapian::doccount frequency_ = 0;
 };
 
 ConjunctionCursor::ConjunctionCursor(const Xapian::Database& db, const Conjunction& c, Xapian::docid first,
                                      Xapian::docid last)
     : c_(c), from_(std::max<Xapian::docid>(first, 1)), last_(last) {
+  if (c.columns) column_ = c.columns->column(c.column);
   // Every document when there is no clause: the posting list of the empty term.
   if (c.all.empty()) clauses_.push_back(std::make_unique<Clause>(db, std::vector<std::string>{""}));
   for (const auto& terms : c.all) clauses_.push_back(std::make_unique<Clause>(db, terms));
   std::stable_sort(clauses_.begin(), clauses_.end(),
                    [](const auto& a, const auto& b) { return a->frequency() < b->frequency(); });
-  for (const std::string& t : c.none) none_.push_back(db.postlist_begin(t));
+  if (!c.none.empty()) none_ = std::make_unique<Clause>(db, c.none);
 }
 
 ConjunctionCursor::~ConjunctionCursor() = default;
 
-bool ConjunctionCursor::accepted(Xapian::docid did) {
-  const Xapian::PostingIterator end;
-  for (Xapian::PostingIterator& it : none_) {
-    if (it != end && *it < did) it.skip_to(did);
-    if (it != end && *it == did) return false;
-  }
-  return !c_.columns || c_.codes[c_.columns->code(c_.column, did)];
-}
+bool ConjunctionCursor::excluded(Xapian::docid did) { return none_ && none_->skip_to(did) == did; }
 
 Xapian::docid ConjunctionCursor::next() {
   Xapian::docid did = from_;
   while (did != 0 && did <= last_) {
-    // Leapfrog: each clause moves to the first document at or after `did` it has; when one lands
-    // further on, that is the next candidate for all of them.
+    // The rarest clause proposes a document; the column filter, an array read, checks it first;
+    // then each other clause moves to the first document at or after it that it has, and one
+    // landing further on proposes the next candidate.
+    const Xapian::docid proposed = clauses_.front()->skip_to(did);
+    if (proposed == 0 || proposed > last_) break;
+    did = proposed;
+    if (!in_column(did)) {
+      ++did;
+      continue;
+    }
     bool agreed = true;
-    for (const auto& clause : clauses_) {
-      const Xapian::docid at = clause->skip_to(did);
+    for (std::size_t i = 1; i < clauses_.size() && agreed; ++i) {
+      const Xapian::docid at = clauses_[i]->skip_to(did);
       if (at == 0) {
         from_ = 0;
         return 0;
@@ -153,15 +158,15 @@ Xapian::docid ConjunctionCursor::next() {
       if (at != did) {
         did = at;
         agreed = false;
-        break;
       }
     }
     if (!agreed) continue;
-    if (accepted(did)) {
-      from_ = did + 1;  // 0 after the largest docid: no more
-      return did;
+    if (excluded(did)) {
+      ++did;
+      continue;
     }
-    ++did;
+    from_ = did + 1;  // 0 after the largest docid: no more
+    return did;
   }
   from_ = 0;
   return 0;

@@ -9,8 +9,10 @@
 
 #include <xapian.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,7 @@ struct Conjunction {
   // When `columns` is set: the document's code in the column at `column` is marked in `codes`.
   std::shared_ptr<const ValueColumns> columns;
   int column = -1;
-  std::vector<bool> codes;
+  std::vector<char> codes;
 };
 
 // The clauses of `q` when it is made of terms and MatchAll under OP_AND, OP_FILTER, OP_OR,
@@ -56,11 +58,15 @@ class ConjunctionCursor {
 
  private:
   class Clause;
-  bool accepted(Xapian::docid did);
+  bool in_column(Xapian::docid did) const {
+    return column_.empty() || c_.codes[did < column_.size() ? column_[did] : 0];
+  }
+  bool excluded(Xapian::docid did);
 
   const Conjunction& c_;
-  std::vector<std::unique_ptr<Clause>> clauses_;  // rarest first
-  std::vector<Xapian::PostingIterator> none_;
+  std::span<const std::uint32_t> column_;         // the filtered column, if any
+  std::vector<std::unique_ptr<Clause>> clauses_;  // rarest first; at least one
+  std::unique_ptr<Clause> none_;                  // the excluded terms, or null
   Xapian::docid from_, last_;
 };
 

@@ -42,9 +42,9 @@ bool ValueColumns::covers(const std::vector<Xapian::valueno>& slots) const {
   return std::all_of(slots.begin(), slots.end(), [&](Xapian::valueno s) { return index_of(s) >= 0; });
 }
 
-std::vector<bool> ValueColumns::codes_between(int index, const std::string& lo, const std::string& hi,
+std::vector<char> ValueColumns::codes_between(int index, const std::string& lo, const std::string& hi,
                                               Xapian::doccount* documents) const {
-  std::vector<bool> marked(codes(index), false);
+  std::vector<char> marked(codes(index), false);
   for (std::uint32_t code = 1; code < marked.size(); ++code) {
     const std::string& v = value(index, code);
     if (v >= lo && (hi.empty() || v <= hi)) {
@@ -69,7 +69,7 @@ namespace {
 // Documents whose code in one column is marked as wanted.
 class ColumnSource : public Xapian::PostingSource {
  public:
-  ColumnSource(std::shared_ptr<const ValueColumns> columns, int index, std::shared_ptr<const std::vector<bool>> wanted,
+  ColumnSource(std::shared_ptr<const ValueColumns> columns, int index, std::shared_ptr<const std::vector<char>> wanted,
                Xapian::doccount matches)
       : columns_(std::move(columns)), index_(index), wanted_(std::move(wanted)), matches_(matches) {}
 
@@ -102,7 +102,7 @@ class ColumnSource : public Xapian::PostingSource {
 
   std::shared_ptr<const ValueColumns> columns_;
   int index_;
-  std::shared_ptr<const std::vector<bool>> wanted_;
+  std::shared_ptr<const std::vector<char>> wanted_;
   Xapian::doccount matches_;
   Xapian::docid did_ = 0, last_ = 0;
 };
@@ -114,7 +114,7 @@ Xapian::Query column_range_query(std::shared_ptr<const ValueColumns> columns, Xa
   const int index = columns->index_of(slot);
   if (index < 0) throw std::invalid_argument("column_range_query: slot " + std::to_string(slot) + " not read");
   Xapian::doccount matches = 0;
-  auto wanted = std::make_shared<std::vector<bool>>(columns->codes_between(index, lo, hi, &matches));
+  auto wanted = std::make_shared<std::vector<char>>(columns->codes_between(index, lo, hi, &matches));
   auto* source = new ColumnSource(std::move(columns), index, std::move(wanted), matches);
   return Xapian::Query(source->release());
 }

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ class ValueColumns {
     const auto& c = codes_[index];
     return did < c.size() ? c[did] : 0;
   }
+  // The codes of the slot at `index`, indexed by docid (documents past its end have code 0).
+  std::span<const std::uint32_t> column(int index) const { return codes_[index]; }
   // Number of codes of the slot at `index` (distinct values, the empty one included).
   std::size_t codes(int index) const { return values_[index].size(); }
   const std::string& value(int index, std::uint32_t code) const { return values_[index][code]; }
@@ -40,7 +43,7 @@ class ValueColumns {
   // Marks the codes of the slot at `index` whose value is not empty and lies between `lo` and
   // `hi` inclusive in byte order (`hi` empty: no upper bound); adds the number of documents with
   // a marked code to `*documents` when given.
-  std::vector<bool> codes_between(int index, const std::string& lo, const std::string& hi,
+  std::vector<char> codes_between(int index, const std::string& lo, const std::string& hi,
                                   Xapian::doccount* documents = nullptr) const;
   // Memory held, in bytes (approximately).
   std::size_t bytes() const;

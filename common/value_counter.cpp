@@ -36,13 +36,14 @@ class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
       : columns_(std::move(columns)) {
     for (Xapian::valueno s : slots) {
       index_.push_back(columns_->index_of(s));
+      column_.push_back(columns_->column(index_.back()));
       counts_.emplace_back(columns_->codes(index_.back()), 0);
     }
   }
   void operator()(const Xapian::Document& doc, double) override { add(doc.get_docid()); }
   void add(Xapian::docid did) {
     ++total_;
-    for (std::size_t i = 0; i < index_.size(); ++i) ++counts_[i][columns_->code(index_[i], did)];
+    for (std::size_t i = 0; i < column_.size(); ++i) ++counts_[i][did < column_[i].size() ? column_[i][did] : 0];
   }
   std::string name() const override { return "incidex.ValueCounter.columns"; }
 
@@ -63,6 +64,7 @@ class ValueCounter::ColumnSpy : public Xapian::MatchSpy {
  private:
   std::shared_ptr<const ValueColumns> columns_;
   std::vector<int> index_;                             // per counted slot: its index in the columns
+  std::vector<std::span<const std::uint32_t>> column_;  // per counted slot: its codes by docid
   std::vector<std::vector<Xapian::doccount>> counts_;  // per counted slot, by code
   Xapian::doccount total_ = 0;
 };
