@@ -684,7 +684,7 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
   const Xapian::docid last = db_.get_lastdocid();
   const auto first = [&](std::size_t k) { return Xapian::docid(1 + std::uint64_t(last) * k / dbs.size()); };
   // A pass counting through the columns walks `direct`, when given, instead of running a match.
-  const bool walk = direct && !ranking && !slots.empty() && !remote_ && cols && cols->covers(slots) &&
+  const bool walk = direct && !ranking && !remote_ && cols && cols->covers(slots) &&
                     (!direct->columns || direct->columns == cols);
   std::vector<Xapian::Query> queries;
   for (std::size_t k = 0; k < dbs.size() && !walk; ++k) {
