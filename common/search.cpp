@@ -473,7 +473,8 @@ nlohmann::json Searcher::stats(unsigned top) {
                           {"incidents", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kIncidentType))},
                           {"facets", nlohmann::json::object()}};
     for (Facet f : kAllFacets) {
-      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr, direct_counting_ ? conjunction_of(articles()) : std::nullopt);
+      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr,
+                                      direct_counting_ ? conjunction_of(articles()) : std::nullopt);
       std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
       std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       nlohmann::json values = nlohmann::json::array();
@@ -942,8 +943,8 @@ FacetResult Searcher::facet_values(const SearchRequest& r, Facet f, const std::s
   return with_retry([&] {
     bool exact = true;
     const std::optional<TimeBound> bound = time_bound(remote_, r, std::chrono::steady_clock::now());
-    const auto counts =
-        count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &exact, conjunction(r, f, text_query(r, nullptr)));
+    const auto counts = count_facet(disjunctive_query_maker(r, f), bound, f, r.any_role, &exact,
+                                    conjunction(r, f, text_query(r, nullptr)));
     // Prefix match on folded words of the name or any alias: "qata" finds "Qataiba Hezbollah".
     std::vector<std::string> want;
     for (const auto& t : tokenize(sanitize_utf8(prefix))) want.push_back(t.key);
