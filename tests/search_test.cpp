@@ -255,6 +255,12 @@ TEST_CASE("counting by walking posting lists gives what Xapian's matcher counts"
     for (size_t i = 0; i < va.values.size(); ++i) CHECK(va.values[i].count == vb.values[i].count);
   }
   CHECK(walked.stats(5) == matched.stats(5));
+
+  SearchRequest instant = requests[3];
+  instant.time_limit = 1e-9;  // expired before the first document is counted
+  const SearchResult cut = walked.search(instant);
+  CHECK_FALSE(cut.exact);
+  CHECK(cut.total < walked.search(requests[3]).total);
 }
 
 TEST_CASE("event date ranges find exactly the documents whose date value lies in them") {
