@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <unordered_map>
 
@@ -486,6 +487,12 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
     if (!briefs[y].place.empty() && briefs[y].specific_place) by_place[briefs[y].place].push_back(y);
   }
   std::sort(by_day.begin(), by_day.end(), [&](std::size_t a, std::size_t b) { return briefs[a].date->days() < briefs[b].date->days(); });
+  // Each place's incidents by date and id: the ones a report recalls are the latest before its day.
+  const auto before = [&](std::size_t a, std::size_t b) {
+    return std::make_pair(briefs[a].date->days(), std::cref(briefs[a].id)) < std::make_pair(briefs[b].date->days(), std::cref(briefs[b].id));
+  };
+  for (auto& [_, ys] : by_place) std::sort(ys.begin(), ys.end(), before);
+  constexpr std::size_t kRecalls = 5;
   for (std::size_t x = 0; x < incidents.size(); ++x) {
     const Brief& bx = briefs[x];
     const auto it = members.find(bx.id);
@@ -519,10 +526,11 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
       if (place == bx.place) continue;
       const auto ys = by_place.find(place);
       if (ys == by_place.end()) continue;
-      for (std::size_t y : ys->second) {
-        const Brief& by = briefs[y];
-        if (y != x && earlier(by) && by.date->days() < day) recalls.emplace_back(-static_cast<double>(day - by.date->days()), by.id);
-      }
+      // The incidents there before this day, and of those the last few (the most recent).
+      auto end = std::lower_bound(ys->second.begin(), ys->second.end(), day,
+                                  [&](std::size_t y, long d) { return briefs[y].date->days() < d; });
+      for (auto y = end - std::min<std::ptrdiff_t>(end - ys->second.begin(), kRecalls); y != end; ++y)
+        recalls.emplace_back(-static_cast<double>(day - briefs[*y].date->days()), briefs[*y].id);
     }
     std::sort(answers.rbegin(), answers.rend());
     std::sort(recalls.rbegin(), recalls.rend());
@@ -530,7 +538,7 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
     rel["responds_to"] = json::array();
     rel["recalls"] = json::array();
     for (std::size_t i = 0; i < answers.size() && i < 1; ++i) rel["responds_to"].push_back(answers[i].second);
-    for (std::size_t i = 0; i < recalls.size() && i < 5; ++i) rel["recalls"].push_back(recalls[i].second);
+    for (std::size_t i = 0; i < recalls.size() && i < kRecalls; ++i) rel["recalls"].push_back(recalls[i].second);
   }
 }
 

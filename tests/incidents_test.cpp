@@ -194,6 +194,38 @@ TEST_CASE("clustering the sample corpus against its labelled incidents") {
   CHECK(links_right * 100 >= links_predicted * 53);  // 8 of 15 predicted links
 }
 
+TEST_CASE("an incident recalls the latest earlier incidents at the places its reports mention") {
+  // 60 incidents at two towns on dates with ties, and one later incident elsewhere whose report
+  // mentions both towns: it recalls the 5 latest before its own day (the same day excluded),
+  // latest first, ties by id from the last.
+  std::vector<json> incidents;
+  std::vector<std::tuple<long, std::string>> earlier;  // (day, id) of the incidents it may recall
+  const Date base = Date::ymd(2024, 1, 1);
+  for (int i = 0; i < 60; ++i) {
+    const long day = base.days() + (i * 7) % 23;  // 23 distinct days, several incidents on each
+    const std::string id = fmt::format("i{:02d}", (i * 37) % 60);
+    const std::string town = i % 2 ? "town-a" : "town-b";
+    incidents.push_back({{"id", id}, {"event_date", Date::from_days(day).iso()}, {"groups", json::array()},
+                         {"weapons", json::array()}, {"location", {{"id", town}, {"kind", "town"}}}});
+    if (day < base.days() + 17) earlier.emplace_back(day, id);
+  }
+  incidents.push_back({{"id", "x"}, {"event_date", Date::from_days(base.days() + 17).iso()}, {"groups", json::array()},
+                       {"weapons", json::array()}, {"location", {{"id", "town-c"}, {"kind", "town"}}}});
+  Report r;
+  r.id = "report-x";
+  r.mentioned_places = {"town-a", "town-b", "town-c"};
+  const std::map<std::string, std::vector<const Report*>> members = {{"x", {&r}}};
+  relate_incidents(incidents, members);
+
+  std::sort(earlier.rbegin(), earlier.rend());
+  std::vector<std::string> want;
+  for (std::size_t i = 0; i < 5; ++i) want.push_back(std::get<1>(earlier[i]));
+  std::vector<std::string> got;
+  for (const auto& y : incidents.back()["related"]["recalls"]) got.push_back(y);
+  CHECK(got == want);
+  CHECK(std::get<0>(earlier[4]) == std::get<0>(earlier[0]) - 1);  // the five span two days: ties matter
+}
+
 TEST_CASE("incremental linking attaches new reports and keeps incident ids") {
   TempDir dir;
   const std::string db_path = (dir.path / "db").string();
