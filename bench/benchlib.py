@@ -65,8 +65,9 @@ def incidex_requests():
 
 class Server:
     def __init__(self, db, binary=None):
-        self.proc = subprocess.Popen([binary or os.path.join(BIN, "incidex-serve"), "--db", db, "--port", "0", "--web", "none",
-                                      "--time-limit", "60"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen([binary or os.path.join(BIN, "incidex-serve"), "--db", db, "--port", "0",
+                                      "--web", "none", "--time-limit", "60"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         self.port = int(line.rsplit(":", 1)[1].strip().strip("/"))
 
