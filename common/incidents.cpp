@@ -143,8 +143,11 @@ std::map<std::string, int> indexed_word_counts(const Xapian::Database& db, Xapia
 Report make_report(const json& record, const std::map<std::string, int>& words, const Gazetteer& g, const WordStats& stats) {
   Report r;
   r.id = record.value("id", "");
-  r.record = record;
-  r.record.erase("text");
+  // Only what a summary lists of each report: the whole explain record was most of a report's
+  // memory when linking every article at once.
+  r.record = json::object();
+  for (const char* k : {"title", "source", "source_id", "published", "url", "event_date", "killed", "injured"})
+    if (const auto it = record.find(k); it != record.end()) r.record[k] = *it;
   r.date = parse_record_date(record.value("event_date", json()));
   r.date_from_text = record.value("event_date_from", json()) == "text";
   r.response = record.value("response_cue", false);

@@ -27,7 +27,8 @@ namespace incidex {
 // One article as the linker sees it: its main event's facts and its wording.
 struct Report {
   std::string id;
-  nlohmann::json record;             // the stored article record, without text
+  nlohmann::json record;             // what a summary lists: title, source, source_id, published,
+                                     // url, event_date, killed, injured (when the record has them)
   std::optional<Date> date;
   bool date_from_text = false;       // false: the publication date stood in
   std::vector<const Entity*> places, weapons, groups;   // main role, as named
