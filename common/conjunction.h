@@ -37,7 +37,7 @@ struct Conjunction {
 std::optional<Conjunction> conjunction_of(const Xapian::Query& q);
 
 // Marks, in `c`, the codes of `slot` in `columns` whose value lies between `lo` and `hi` inclusive
-// in byte order (`hi` empty: no upper bound), the empty value excepted — the documents
+// in byte order (either empty: unbounded on that side), the empty value excepted — the documents
 // OP_VALUE_RANGE / OP_VALUE_GE would match. Throws std::invalid_argument when the columns lack
 // `slot`, or when `c` already has a column filter.
 void add_column_range(Conjunction& c, std::shared_ptr<const ValueColumns> columns, Xapian::valueno slot,

@@ -492,7 +492,8 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
   std::sort(by_day.begin(), by_day.end(), [&](std::size_t a, std::size_t b) { return briefs[a].date->days() < briefs[b].date->days(); });
   // Each place's incidents by date and id: the ones a report recalls are the latest before its day.
   const auto before = [&](std::size_t a, std::size_t b) {
-    return std::make_pair(briefs[a].date->days(), std::cref(briefs[a].id)) < std::make_pair(briefs[b].date->days(), std::cref(briefs[b].id));
+    return std::make_pair(briefs[a].date->days(), std::cref(briefs[a].id)) <
+           std::make_pair(briefs[b].date->days(), std::cref(briefs[b].id));
   };
   for (auto& [_, ys] : by_place) std::sort(ys.begin(), ys.end(), before);
   constexpr std::size_t kRecalls = 5;
@@ -530,8 +531,8 @@ void relate_incidents(std::vector<json>& incidents, const std::map<std::string, 
       const auto ys = by_place.find(place);
       if (ys == by_place.end()) continue;
       // The incidents there before this day, and of those the last few (the most recent).
-      auto end = std::lower_bound(ys->second.begin(), ys->second.end(), day,
-                                  [&](std::size_t y, long d) { return briefs[y].date->days() < d; });
+      const auto end = std::lower_bound(ys->second.begin(), ys->second.end(), day,
+                                        [&](std::size_t y, long d) { return briefs[y].date->days() < d; });
       for (auto y = end - std::min<std::ptrdiff_t>(end - ys->second.begin(), kRecalls); y != end; ++y)
         recalls.emplace_back(-static_cast<double>(day - briefs[*y].date->days()), briefs[*y].id);
     }

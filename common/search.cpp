@@ -534,14 +534,28 @@ Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggesti
   return parsed;
 }
 
-Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet> except) {
-  std::vector<Xapian::Query> parts;
-  parts.emplace_back(std::string(schema::kTypePrefix) + r.type);
+namespace {
+
+// The request's facet selections (but facet `except`'s): per facet, the terms of its selected ids,
+// one of which a document must carry.
+std::vector<std::vector<std::string>> facet_clauses(const SearchRequest& r, std::optional<Facet> except) {
+  std::vector<std::vector<std::string>> out;
   for (const auto& [facet, ids] : r.filters) {
     if (ids.empty() || (except && *except == facet)) continue;
     const std::string prefix(r.any_role ? schema::any_prefix(facet) : schema::main_prefix(facet));
-    std::vector<Xapian::Query> alts;
-    for (const auto& id : ids) alts.emplace_back(prefix + id);
+    auto& terms = out.emplace_back();
+    for (const auto& id : ids) terms.push_back(prefix + id);
+  }
+  return out;
+}
+
+}  // namespace
+
+Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet> except) {
+  std::vector<Xapian::Query> parts;
+  parts.emplace_back(std::string(schema::kTypePrefix) + r.type);
+  for (const auto& terms : facet_clauses(r, except)) {
+    std::vector<Xapian::Query> alts(terms.begin(), terms.end());
     parts.emplace_back(Xapian::Query::OP_OR, alts.begin(), alts.end());
   }
   const auto range = [&](Xapian::valueno slot, const std::string& lo, const std::string& hi) {
@@ -551,7 +565,7 @@ Xapian::Query Searcher::filter_query(const SearchRequest& r, std::optional<Facet
   };
   if (const auto cols = r.date_from.empty() && r.date_to.empty() ? nullptr : columns()) {
     // The same documents as the value range, without reading Xapian's value stream per candidate.
-    parts.push_back(column_range_query(cols, schema::kEventDate, r.date_from.empty() ? "00000000" : r.date_from, r.date_to));
+    parts.push_back(column_range_query(cols, schema::kEventDate, r.date_from, r.date_to));
   } else {
     range(schema::kEventDate, r.date_from, r.date_to);
   }
@@ -574,15 +588,8 @@ std::optional<Conjunction> Searcher::conjunction(const SearchRequest& r, std::op
   // The type term, unless every document has it (then it would only cost a skip per match).
   const std::string type = std::string(schema::kTypePrefix) + r.type;
   if (db_.get_termfreq(type) != db_.get_doccount()) c->all.push_back({type});
-  for (const auto& [facet, ids] : r.filters) {
-    if (ids.empty() || (except && *except == facet)) continue;
-    const std::string prefix(r.any_role ? schema::any_prefix(facet) : schema::main_prefix(facet));
-    std::vector<std::string> alts;
-    for (const auto& id : ids) alts.push_back(prefix + id);
-    c->all.push_back(std::move(alts));
-  }
-  if (!r.date_from.empty() || !r.date_to.empty())
-    add_column_range(*c, cols, schema::kEventDate, r.date_from.empty() ? "00000000" : r.date_from, r.date_to);
+  for (auto& terms : facet_clauses(r, except)) c->all.push_back(std::move(terms));
+  if (!r.date_from.empty() || !r.date_to.empty()) add_column_range(*c, cols, schema::kEventDate, r.date_from, r.date_to);
   return c;
 }
 

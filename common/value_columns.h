@@ -41,8 +41,8 @@ class ValueColumns {
   // not in use).
   Xapian::doccount documents(int index, std::uint32_t code) const { return documents_[index][code]; }
   // Marks the codes of the slot at `index` whose value is not empty and lies between `lo` and
-  // `hi` inclusive in byte order (`hi` empty: no upper bound); adds the number of documents with
-  // a marked code to `*documents` when given.
+  // `hi` inclusive in byte order (`lo` empty: no lower bound; `hi` empty: no upper bound); adds
+  // the number of documents with a marked code to `*documents` when given.
   std::vector<char> codes_between(int index, const std::string& lo, const std::string& hi,
                                   Xapian::doccount* documents = nullptr) const;
   // Memory held, in bytes (approximately).
@@ -57,9 +57,9 @@ class ValueColumns {
 };
 
 // The documents whose value in `slot` (one of the columns' slots) is not empty and lies between
-// `lo` and `hi` inclusive, in byte order (`hi` empty: no upper bound): what OP_VALUE_RANGE
-// (OP_VALUE_GE) matches, found with an array read per document instead of Xapian's value
-// streams. Only for the database the columns were read from, at their revision.
+// `lo` and `hi` inclusive, in byte order (either empty: unbounded on that side): what
+// OP_VALUE_RANGE (OP_VALUE_GE) matches, found with an array read per document instead of
+// Xapian's value streams. Only for the database the columns were read from, at their revision.
 Xapian::Query column_range_query(std::shared_ptr<const ValueColumns> columns, Xapian::valueno slot,
                                  const std::string& lo, const std::string& hi);
 
