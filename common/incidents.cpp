@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -208,47 +209,212 @@ double similarity(const Report& a, const Report& b, const Gazetteer& g, const Li
   return 0.35 * place_score(a, b, g) + 0.15 * weapons + 0.15 * groups + 0.35 * text;
 }
 
+namespace {
+
+// Clusters reports given one at a time in (event day, published, id) order. A cluster is handed
+// over, with its creation number, as soon as no later report can join it: when the reports have
+// moved on too far past its last member, and at finish().
+class Clusterer {
+ public:
+  using Lookup = std::function<const Report&(std::size_t)>;
+  using Done = std::function<void(std::size_t seq, std::vector<std::size_t>&& members)>;
+
+  Clusterer(const Gazetteer& g, const LinkOptions& o, Lookup report, Done done)
+      : g_(g), o_(o), report_(std::move(report)), done_(std::move(done)) {}
+
+  // A report with an event: joins the open cluster holding its most similar report, or founds one.
+  void add(std::size_t i) {
+    const Report& r = report_(i);
+    const long day = r.date->days();
+    const long reach = o_.date_slack_days + 2 + (r.date->precision == DatePrecision::month ? 31 : 0);
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < open_.size(); ++k) {
+      if (open_[k].last_day + reach + 31 < day)
+        done_(open_[k].seq, std::move(open_[k].members));
+      else if (kept++ != k)
+        open_[kept - 1] = std::move(open_[k]);
+    }
+    open_.resize(kept);
+    double best = 0;
+    Open* best_cluster = nullptr;
+    for (Open& c : open_)
+      for (std::size_t m : c.members) {
+        const double s = similarity(r, report_(m), g_, o_);
+        if (s > best) {
+          best = s;
+          best_cluster = &c;
+        }
+      }
+    if (best_cluster && best >= o_.threshold) {
+      best_cluster->members.push_back(i);
+      best_cluster->last_day = std::max(best_cluster->last_day, day);
+    } else {
+      open_.push_back({next_++, {i}, day, day});
+    }
+  }
+  // A report without an event: an incident of its own.
+  void alone(std::size_t i) { done_(next_++, {i}); }
+  // Hands over every open cluster.
+  void finish() {
+    for (Open& c : open_) done_(c.seq, std::move(c.members));
+    open_.clear();
+  }
+  // The earliest event day among the reports of open clusters (LONG_MAX when none is open).
+  long frontier() const {
+    long f = std::numeric_limits<long>::max();
+    for (const Open& c : open_) f = std::min(f, c.first_day);
+    return f;
+  }
+
+ private:
+  struct Open {
+    std::size_t seq;
+    std::vector<std::size_t> members;
+    long first_day, last_day;
+  };
+  const Gazetteer& g_;
+  const LinkOptions& o_;
+  Lookup report_;
+  Done done_;
+  std::vector<Open> open_;  // in creation order: the first of equally similar clusters wins
+  std::size_t next_ = 0;
+};
+
+// The main place of an incident when other incidents can recall it: a town, base or site, not a
+// province or country; else "".
+std::string recallable_place(const json& inc) {
+  if (!inc["location"].is_object()) return "";
+  const std::string kind = inc["location"].value("kind", "");
+  return kind == "town" || kind == "base" || kind == "airport" || kind == "site" ? inc["location"].value("id", "") : "";
+}
+
+// Finds the incidents an incident relates to among the candidates added so far: an earlier one
+// its reports answer (responds_to), the latest earlier ones at places they mention (recalls).
+class Relator {
+ public:
+  // More recall candidates at a place before a day, as (day, id): incidents not added.
+  using MoreAtPlace = std::function<std::vector<std::pair<long, std::string>>(const std::string& place, long before_day)>;
+
+  explicit Relator(const LinkOptions& o, MoreAtPlace more = {}) : o_(o), more_(std::move(more)) {}
+
+  void add(const json& incident) {
+    Brief b = brief(incident);
+    if (!b.date) return;
+    const long day = b.date->days();
+    if (!b.place.empty() && b.specific_place) {
+      auto& ys = by_place_[b.place];
+      const std::pair<long, std::string> key{day, b.id};
+      ys.insert(std::upper_bound(ys.begin(), ys.end(), key), key);
+    }
+    by_day_.emplace(day, std::move(b));
+  }
+
+  // Sets the incident's related.responds_to and related.recalls from the candidates (when it has
+  // a date). `response`: its reports speak of a response; `mentioned`: every place they name.
+  void relate(json& incident, bool response, const std::set<std::string>& mentioned) const {
+    const Brief bx = brief(incident);
+    if (!bx.date) return;
+    const long day = bx.date->days();
+    const auto earlier = [&](long d, const std::string& id) { return d < day || (d == day && id < bx.id); };
+    std::vector<std::pair<double, std::string>> answers, recalls;
+    if (response)
+      for (auto it = by_day_.lower_bound(day - o_.response_days); it != by_day_.end() && it->first <= day; ++it) {
+        const Brief& by = it->second;
+        if (!earlier(it->first, by.id)) continue;
+        const bool place = !by.place.empty() && mentioned.count(by.place) && by.place != bx.place;
+        const bool actors = overlaps(bx.groups, by.groups);
+        // An air strike answering an attack, or an attack answering a strike.
+        const bool different_action = is_strike(bx.weapons) != is_strike(by.weapons);
+        if (different_action && (place || actors))
+          answers.emplace_back((place ? 2.0 : 0.0) + (actors ? 1.0 : 0.0) - static_cast<double>(day - it->first) / 100.0, by.id);
+      }
+    for (const auto& place : mentioned) {
+      if (place == bx.place) continue;
+      // The incidents there before this day, and of those the last few (the most recent).
+      std::vector<std::pair<long, std::string>> ys;
+      if (const auto it = by_place_.find(place); it != by_place_.end()) {
+        const auto end = std::lower_bound(it->second.begin(), it->second.end(), day,
+                                          [](const auto& y, long d) { return y.first < d; });
+        ys.assign(end - std::min<std::ptrdiff_t>(end - it->second.begin(), kRecalls), end);
+      }
+      if (more_)
+        for (auto& y : more_(place, day)) ys.push_back(std::move(y));
+      std::sort(ys.rbegin(), ys.rend());
+      ys.erase(std::unique(ys.begin(), ys.end()), ys.end());  // stored ones may come both ways
+      for (std::size_t k = 0; k < ys.size() && k < kRecalls; ++k)
+        recalls.emplace_back(-static_cast<double>(day - ys[k].first), ys[k].second);
+    }
+    std::sort(answers.rbegin(), answers.rend());
+    std::sort(recalls.rbegin(), recalls.rend());
+    json& rel = incident["related"];
+    rel["responds_to"] = json::array();
+    rel["recalls"] = json::array();
+    for (std::size_t i = 0; i < answers.size() && i < 1; ++i) rel["responds_to"].push_back(answers[i].second);
+    for (std::size_t i = 0; i < recalls.size() && i < kRecalls; ++i) rel["recalls"].push_back(recalls[i].second);
+  }
+
+  // Drops the answer candidates that no incident dated `day` or later can answer.
+  void forget_before(long day) { by_day_.erase(by_day_.begin(), by_day_.lower_bound(day - o_.response_days)); }
+
+  static constexpr std::size_t kRecalls = 5;
+
+ private:
+  struct Brief {
+    std::string id;
+    std::optional<Date> date;
+    std::string place;               // most specific main place
+    bool specific_place = false;     // a town, base or site (not a province or country)
+    std::set<std::string> groups;    // main groups, as named
+    std::set<std::string> weapons;   // main weapons with categories
+  };
+  static Brief brief(const json& inc) {
+    Brief b;
+    b.id = inc["id"];
+    b.date = parse_record_date(inc["event_date"]);
+    b.place = inc["location"].is_object() ? inc["location"].value("id", "") : "";
+    b.specific_place = !recallable_place(inc).empty();
+    for (const auto& v : inc["groups"]) b.groups.insert(v["id"].get<std::string>());
+    for (const auto& v : inc["weapons"]) {
+      b.weapons.insert(v["id"].get<std::string>());
+      b.weapons.insert(v.value("category", ""));
+    }
+    return b;
+  }
+
+  const LinkOptions& o_;
+  MoreAtPlace more_;
+  std::multimap<long, Brief> by_day_;                                        // answer candidates
+  std::map<std::string, std::vector<std::pair<long, std::string>>> by_place_;  // (day, id), sorted
+};
+
+// What the relations of an incident need from its reports.
+std::pair<bool, std::set<std::string>> relation_cues(const std::vector<const Report*>& members) {
+  bool response = false;
+  std::set<std::string> mentioned;
+  for (const Report* r : members) {
+    response = response || r->response;
+    mentioned.insert(r->mentioned_places.begin(), r->mentioned_places.end());
+  }
+  return {response, std::move(mentioned)};
+}
+
+// The order reports are clustered in: events by day, published, id; reports without one last.
+auto cluster_key(const Report& r) { return std::make_tuple(r.has_event() ? 0 : 1, r.date ? r.date->days() : 0L, std::cref(r.published), std::cref(r.id)); }
+
+}  // namespace
+
 std::vector<std::vector<std::size_t>> cluster_reports(const std::vector<Report>& reports, const Gazetteer& g, const LinkOptions& o) {
   std::vector<std::size_t> order(reports.size());
   std::iota(order.begin(), order.end(), 0);
-  const auto key = [&](std::size_t i) {
-    const Report& r = reports[i];
-    return std::make_tuple(r.has_event() ? 0 : 1, r.date ? r.date->days() : 0L, r.published, r.id);
-  };
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cluster_key(reports[a]) < cluster_key(reports[b]); });
   std::vector<std::vector<std::size_t>> clusters;
-  std::vector<long> last_day;        // latest member date of each cluster
-  std::vector<std::size_t> active;   // clusters that may still take members
-  for (std::size_t i : order) {
-    const Report& r = reports[i];
-    if (!r.has_event()) {
-      clusters.push_back({i});
-      last_day.push_back(0);
-      continue;
-    }
-    const long day = r.date->days();
-    const long reach = o.date_slack_days + 2 + (r.date->precision == DatePrecision::month ? 31 : 0);
-    active.erase(std::remove_if(active.begin(), active.end(), [&](std::size_t c) { return last_day[c] + reach + 31 < day; }),
-                 active.end());
-    double best = 0;
-    std::size_t best_cluster = 0;
-    for (std::size_t c : active)
-      for (std::size_t m : clusters[c]) {
-        const double s = similarity(r, reports[m], g, o);
-        if (s > best) {
-          best = s;
-          best_cluster = c;
-        }
-      }
-    if (best >= o.threshold) {
-      clusters[best_cluster].push_back(i);
-      last_day[best_cluster] = std::max(last_day[best_cluster], day);
-    } else {
-      clusters.push_back({i});
-      last_day.push_back(day);
-      active.push_back(clusters.size() - 1);
-    }
-  }
+  Clusterer clusterer(g, o, [&](std::size_t i) -> const Report& { return reports[i]; },
+                      [&](std::size_t seq, std::vector<std::size_t>&& members) {
+                        if (clusters.size() <= seq) clusters.resize(seq + 1);
+                        clusters[seq] = std::move(members);
+                      });
+  for (std::size_t i : order) reports[i].has_event() ? clusterer.add(i) : clusterer.alone(i);
+  clusterer.finish();
   return clusters;
 }
 
@@ -458,92 +624,13 @@ json summarize_incident(const std::string& id, const std::vector<const Report*>&
 
 void relate_incidents(std::vector<json>& incidents, const std::map<std::string, std::vector<const Report*>>& members,
                       const LinkOptions& o) {
-  struct Brief {
-    std::string id;
-    std::optional<Date> date;
-    std::string place;               // most specific main place
-    bool specific_place = false;     // a town, base or site (not a province or country)
-    std::set<std::string> groups;    // main groups, as named
-    std::set<std::string> weapons;   // main weapons with categories
-  };
-  std::vector<Brief> briefs;
-  for (const auto& inc : incidents) {
-    Brief b;
-    b.id = inc["id"];
-    b.date = parse_record_date(inc["event_date"]);
-    b.place = inc["location"].is_object() ? inc["location"].value("id", "") : "";
-    const std::string kind = inc["location"].is_object() ? inc["location"].value("kind", "") : "";
-    b.specific_place = kind == "town" || kind == "base" || kind == "airport" || kind == "site";
-    for (const auto& v : inc["groups"]) b.groups.insert(v["id"].get<std::string>());
-    for (const auto& v : inc["weapons"]) {
-      b.weapons.insert(v["id"].get<std::string>());
-      b.weapons.insert(v.value("category", ""));
+  Relator relator(o);
+  for (const auto& inc : incidents) relator.add(inc);
+  for (auto& inc : incidents)
+    if (const auto it = members.find(inc["id"].get<std::string>()); it != members.end()) {
+      const auto [response, mentioned] = relation_cues(it->second);
+      relator.relate(inc, response, mentioned);
     }
-    briefs.push_back(std::move(b));
-  }
-  // Candidates: incidents by date (for answers within response_days) and by main place (for recalls).
-  std::vector<std::size_t> by_day;
-  std::map<std::string, std::vector<std::size_t>> by_place;
-  for (std::size_t y = 0; y < briefs.size(); ++y) {
-    if (!briefs[y].date) continue;
-    by_day.push_back(y);
-    if (!briefs[y].place.empty() && briefs[y].specific_place) by_place[briefs[y].place].push_back(y);
-  }
-  std::sort(by_day.begin(), by_day.end(), [&](std::size_t a, std::size_t b) { return briefs[a].date->days() < briefs[b].date->days(); });
-  // Each place's incidents by date and id: the ones a report recalls are the latest before its day.
-  const auto before = [&](std::size_t a, std::size_t b) {
-    return std::make_pair(briefs[a].date->days(), std::cref(briefs[a].id)) <
-           std::make_pair(briefs[b].date->days(), std::cref(briefs[b].id));
-  };
-  for (auto& [_, ys] : by_place) std::sort(ys.begin(), ys.end(), before);
-  constexpr std::size_t kRecalls = 5;
-  for (std::size_t x = 0; x < incidents.size(); ++x) {
-    const Brief& bx = briefs[x];
-    const auto it = members.find(bx.id);
-    if (!bx.date || it == members.end()) continue;
-    bool response = false;
-    std::set<std::string> mentioned;
-    for (const Report* r : it->second) {
-      response = response || r->response;
-      mentioned.insert(r->mentioned_places.begin(), r->mentioned_places.end());
-    }
-    const long day = bx.date->days();
-    const auto earlier = [&](const Brief& by) {
-      return by.date->days() < day || (by.date->days() == day && by.id < bx.id);
-    };
-    std::vector<std::pair<double, std::string>> answers, recalls;
-    if (response) {
-      auto lo = std::lower_bound(by_day.begin(), by_day.end(), day - o.response_days,
-                                 [&](std::size_t y, long d) { return briefs[y].date->days() < d; });
-      for (; lo != by_day.end() && briefs[*lo].date->days() <= day; ++lo) {
-        const Brief& by = briefs[*lo];
-        if (*lo == x || !earlier(by)) continue;
-        const bool place = !by.place.empty() && mentioned.count(by.place) && by.place != bx.place;
-        const bool actors = overlaps(bx.groups, by.groups);
-        // An air strike answering an attack, or an attack answering a strike.
-        const bool different_action = is_strike(bx.weapons) != is_strike(by.weapons);
-        if (different_action && (place || actors))
-          answers.emplace_back((place ? 2.0 : 0.0) + (actors ? 1.0 : 0.0) - static_cast<double>(day - by.date->days()) / 100.0, by.id);
-      }
-    }
-    for (const auto& place : mentioned) {
-      if (place == bx.place) continue;
-      const auto ys = by_place.find(place);
-      if (ys == by_place.end()) continue;
-      // The incidents there before this day, and of those the last few (the most recent).
-      const auto end = std::lower_bound(ys->second.begin(), ys->second.end(), day,
-                                        [&](std::size_t y, long d) { return briefs[y].date->days() < d; });
-      for (auto y = end - std::min<std::ptrdiff_t>(end - ys->second.begin(), kRecalls); y != end; ++y)
-        recalls.emplace_back(-static_cast<double>(day - briefs[*y].date->days()), briefs[*y].id);
-    }
-    std::sort(answers.rbegin(), answers.rend());
-    std::sort(recalls.rbegin(), recalls.rend());
-    json& rel = incidents[x]["related"];
-    rel["responds_to"] = json::array();
-    rel["recalls"] = json::array();
-    for (std::size_t i = 0; i < answers.size() && i < 1; ++i) rel["responds_to"].push_back(answers[i].second);
-    for (std::size_t i = 0; i < recalls.size() && i < kRecalls; ++i) rel["recalls"].push_back(recalls[i].second);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -563,83 +650,218 @@ std::vector<Xapian::docid> docs_matching(const Xapian::Database& db, const Xapia
   return out;
 }
 
-Xapian::Query article_type() { return Xapian::Query(std::string(schema::kTypePrefix) + std::string(schema::kArticleType)); }
+std::string type_term(std::string_view type) { return std::string(schema::kTypePrefix) + std::string(type); }
+
+std::vector<Xapian::docid> docs_of_type(const Xapian::Database& db, std::string_view type) {
+  std::vector<Xapian::docid> out;
+  const std::string term = type_term(type);
+  for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) out.push_back(*p);
+  return out;
+}
+
+// The unique id of a document (its Q term without the prefix), or "".
+std::string id_of(const Xapian::Database& db, Xapian::docid d) {
+  const std::string q(schema::kIdPrefix);
+  auto t = db.termlist_begin(d);
+  t.skip_to(q);
+  return t != db.termlist_end(d) && (*t).rfind(q, 0) == 0 ? (*t).substr(q.size()) : std::string();
+}
+
+// The day of an event-date value ("YYYYMMDD", "YYYYMM00"), or LONG_MAX.
+long value_day(const std::string& v) {
+  if (v.size() != 8 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::numeric_limits<long>::max();
+  const int y = std::stoi(v.substr(0, 4)), m = std::stoi(v.substr(4, 2)), d = std::max(1, std::stoi(v.substr(6, 2)));
+  return is_valid_day(y, m, d) ? Date::ymd(y, m, d).days() : std::numeric_limits<long>::max();
+}
 
 }  // namespace
 
-LinkStats IncidentLinker::relink_all() { return relink(docs_matching(db_, article_type())); }
+LinkStats IncidentLinker::relink_all() { return relink(docs_of_type(db_, schema::kArticleType), true); }
 
 LinkStats IncidentLinker::link(const std::vector<std::string>& article_ids) {
   if (article_ids.empty()) return {};
   // The new articles, every article within a few days of their event dates, and every article of
   // an incident that any of those belongs to.
   std::set<Xapian::docid> chosen;
-  std::vector<std::string> windows;
+  std::vector<std::pair<std::string, std::string>> spans;  // event-date value ranges around them
+  const long reach = o_.date_slack_days + 3;
   for (const auto& id : article_ids)
     for (auto p = db_.postlist_begin(std::string(schema::kIdPrefix) + id); p != db_.postlist_end(std::string(schema::kIdPrefix) + id); ++p) {
-      const std::string date = db_.get_document(*p).get_value(schema::kEventDate);
       chosen.insert(*p);
-      if (date.size() == 8) windows.push_back(date);
+      const std::string w = db_.get_document(*p).get_value(schema::kEventDate);
+      const long day = value_day(w);
+      if (day == std::numeric_limits<long>::max()) continue;
+      const bool month = w.substr(6, 2) == "00";
+      spans.emplace_back(month ? w : Date::from_days(day - reach).ymd_string(), Date::from_days(day + reach + (month ? 31 : 0)).ymd_string());
     }
-  std::sort(windows.begin(), windows.end());
-  windows.erase(std::unique(windows.begin(), windows.end()), windows.end());
+  // Overlapping spans as one range: a run over a long period is one range, not one per day.
+  std::sort(spans.begin(), spans.end());
   std::vector<Xapian::Query> ranges;
-  const long reach = o_.date_slack_days + 3;
-  for (const auto& w : windows) {
-    const Date d = Date::ymd(std::stoi(w.substr(0, 4)), std::stoi(w.substr(4, 2)), std::max(1, std::stoi(w.substr(6, 2))));
-    const std::string lo = Date::from_days(d.days() - reach).ymd_string();
-    const std::string hi = Date::from_days(d.days() + reach + (w.substr(6, 2) == "00" ? 31 : 0)).ymd_string();
-    ranges.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kEventDate, w.substr(6, 2) == "00" ? w : lo, hi);
+  for (std::size_t i = 0; i < spans.size();) {
+    auto [lo, hi] = spans[i];
+    for (++i; i < spans.size() && spans[i].first <= hi; ++i) hi = std::max(hi, spans[i].second);
+    ranges.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kEventDate, lo, hi);
   }
   if (!ranges.empty()) {
-    const Xapian::Query near(Xapian::Query::OP_FILTER, article_type(), Xapian::Query(Xapian::Query::OP_OR, ranges.begin(), ranges.end()));
+    const Xapian::Query near(Xapian::Query::OP_FILTER, Xapian::Query(type_term(schema::kArticleType)),
+                             Xapian::Query(Xapian::Query::OP_OR, ranges.begin(), ranges.end()));
     for (Xapian::docid d : docs_matching(db_, near)) chosen.insert(d);
   }
   // Every other report of the incidents these articles belong to.
-  std::set<Xapian::docid> with_members = chosen;
-  const std::string member(schema::kMemberPrefix), id_prefix(schema::kIdPrefix);
-  for (Xapian::docid d : chosen) {
-    const json rec = schema::read_record(db_.get_document(d).get_data());
-    if (!rec.is_object()) continue;
-    const std::string term = member + rec.value("id", "");
-    for (auto inc = db_.postlist_begin(term); inc != db_.postlist_end(term); ++inc) {
-      auto t = db_.termlist_begin(*inc);
-      for (t.skip_to(member); t != db_.termlist_end(*inc) && (*t).rfind(member, 0) == 0; ++t) {
-        const std::string article = id_prefix + (*t).substr(member.size());
-        for (auto a = db_.postlist_begin(article); a != db_.postlist_end(article); ++a) with_members.insert(*a);
+  if (db_.get_termfreq(type_term(schema::kIncidentType)) > 0) {
+    std::set<Xapian::docid> with_members = chosen;
+    const std::string member(schema::kMemberPrefix), id_prefix(schema::kIdPrefix);
+    for (Xapian::docid d : chosen) {
+      const std::string term = member + id_of(db_, d);
+      for (auto inc = db_.postlist_begin(term); inc != db_.postlist_end(term); ++inc) {
+        auto t = db_.termlist_begin(*inc);
+        for (t.skip_to(member); t != db_.termlist_end(*inc) && (*t).rfind(member, 0) == 0; ++t) {
+          const std::string article = id_prefix + (*t).substr(member.size());
+          for (auto a = db_.postlist_begin(article); a != db_.postlist_end(article); ++a) with_members.insert(*a);
+        }
+      }
+    }
+    chosen = std::move(with_members);
+  }
+  const bool everything = chosen.size() == db_.get_termfreq(type_term(schema::kArticleType));
+  return relink(std::vector<Xapian::docid>(chosen.begin(), chosen.end()), everything);
+}
+
+// Relinking streams: articles are read in event-date order and clustered as they come; an
+// incident is summarised when its cluster closes, related once every incident that could be
+// earlier than it has closed too, and then written. Memory holds the open clusters' reports and
+// a brief of each incident, not every report at once.
+LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool everything) {
+  LinkStats stats;
+  const std::string incident_type = type_term(schema::kIncidentType);
+  const bool stored = db_.get_termfreq(incident_type) > 0;
+
+  // Word frequencies among the articles, as they stand before this run writes incidents: neither
+  // the incidents stored nor the order of writing change the weights, so linking the same
+  // articles again gives the same incidents. Words are lower-case (indexed_word_counts).
+  std::unordered_map<std::string, double> df;
+  {
+    auto t = db_.allterms_begin();
+    for (t.skip_to("a"); t != db_.allterms_end() && (*t)[0] <= 'z'; ++t) df.emplace(*t, t.get_termfreq());
+  }
+  const double total = db_.get_termfreq(type_term(schema::kArticleType));
+  const WordStats word_stats = [&](const std::string& w) {
+    const auto it = df.find(w);
+    return std::make_pair(it == df.end() ? 0.0 : it->second, total);
+  };
+
+  // Each article's incident before this run; the stored incidents' words leave the frequencies.
+  std::unordered_map<std::string, std::string> previous;
+  if (stored) {
+    const std::string member(schema::kMemberPrefix);
+    for (Xapian::docid d : docs_of_type(db_, schema::kIncidentType)) {
+      const std::string id = db_.get_document(d, Xapian::DOC_ASSUME_VALID).get_value(schema::kIncidentId);
+      for (auto t = db_.termlist_begin(d); t != db_.termlist_end(d); ++t) {
+        const std::string& term = *t;
+        if (term[0] >= 'a' && term[0] <= 'z') {
+          if (const auto it = df.find(term); it != df.end()) --it->second;
+        } else if (everything && term.rfind(member, 0) == 0) {
+          previous[term.substr(member.size())] = id;
+        }
       }
     }
   }
-  chosen = std::move(with_members);
-  return relink(std::vector<Xapian::docid>(chosen.begin(), chosen.end()));
-}
+  if (stored && !everything)
+    for (Xapian::docid d : articles) {
+      const std::string id = id_of(db_, d);
+      if (std::string inc = schema::incident_of(db_, id); !inc.empty()) previous[id] = std::move(inc);
+    }
+  std::set<std::string> old_ids;
+  for (const auto& [_, inc] : previous) old_ids.insert(inc);
 
-LinkStats IncidentLinker::relink(const std::vector<Xapian::docid>& articles) {
-  LinkStats stats;
-  const double total = db_.get_doccount();
-  const WordStats word_stats = [&](const std::string& w) { return std::make_pair(static_cast<double>(db_.get_termfreq(w)), total); };
-
-  std::vector<Report> reports;
-  std::vector<std::string> previous;  // each report's incident before this run ("" if none)
-  reports.reserve(articles.size());
-  for (Xapian::docid d : articles) {
-    const json rec = schema::read_record(db_.get_document(d).get_data());
-    if (!rec.is_object()) continue;
-    previous.push_back(schema::incident_of(db_, rec.value("id", "")));
-    reports.push_back(make_report(rec, indexed_word_counts(db_, d), g_, word_stats));
+  // The articles by the day of their event date (from its value; LONG_MAX when none).
+  std::sort(articles.begin(), articles.end());
+  std::vector<std::pair<long, Xapian::docid>> order;
+  order.reserve(articles.size());
+  {
+    auto v = db_.valuestream_begin(schema::kEventDate);
+    for (Xapian::docid d : articles) {
+      if (v != db_.valuestream_end(schema::kEventDate)) v.skip_to(d);
+      const bool has = v != db_.valuestream_end(schema::kEventDate) && v.get_docid() == d;
+      order.emplace_back(has ? value_day(*v) : std::numeric_limits<long>::max(), d);
+    }
   }
-  stats.articles = reports.size();
-  const auto clusters = cluster_reports(reports, g_, o_);
+  std::sort(order.begin(), order.end());
 
-  // Ids: a cluster keeps the id of the old incident most of its reports belonged to.
-  std::set<std::string> old_ids(previous.begin(), previous.end());
-  old_ids.erase("");
-  std::set<std::string> taken;
-  std::vector<std::string> ids;
-  for (const auto& c : clusters) {
+  // Stored incidents outside this run are candidates too: those an incident of the run may
+  // answer (read up front), and those at a place it recalls (looked up when needed).
+  std::set<std::string> taken;  // ids of this run's incidents
+  Relator::MoreAtPlace more;
+  if (stored && !everything)
+    more = [&](const std::string& place, long before_day) {
+      Xapian::Enquire e(db_);
+      e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type),
+                                Xapian::Query(Xapian::Query::OP_AND, Xapian::Query(std::string(schema::main_prefix(Facet::place)) + place),
+                                              Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kEventDate,
+                                                            Date::from_days(before_day - 1).ymd_string()))));
+      e.set_weighting_scheme(Xapian::BoolWeight());
+      e.set_sort_by_value(schema::kEventDate, true);
+      std::vector<std::pair<long, std::string>> out;
+      long last_day = 0;
+      for (Xapian::doccount from = 0;; from += 32) {
+        const Xapian::MSet m = e.get_mset(from, 32);
+        for (auto it = m.begin(); it != m.end(); ++it) {
+          const json inc = schema::read_record(it.get_document().get_data());
+          if (!inc.is_object() || recallable_place(inc) != place) continue;
+          const std::string id = inc.value("id", "");
+          const auto date = parse_record_date(inc["event_date"]);
+          if (!date || date->days() >= before_day || old_ids.count(id) || taken.count(id)) continue;
+          // Enough once five are found and the days move past the fifth's (ties go by id).
+          if (out.size() >= Relator::kRecalls && date->days() < last_day) return out;
+          out.emplace_back(date->days(), id);
+          last_day = date->days();
+        }
+        if (m.size() < 32) return out;
+      }
+    };
+  Relator relator(o_, more);
+  if (stored && !everything) {
+    long first = std::numeric_limits<long>::max(), last = std::numeric_limits<long>::min();
+    for (const auto& [day, _] : order)
+      if (day != std::numeric_limits<long>::max()) {
+        first = std::min(first, day);
+        last = std::max(last, day);
+      }
+    if (first <= last) {
+      // A month before the first day too: month-precision values sort before their month's days.
+      const Xapian::Query window(Xapian::Query::OP_VALUE_RANGE, schema::kEventDate,
+                                 Date::from_days(first - o_.response_days - 31).ymd_string(), Date::from_days(last).ymd_string());
+      for (Xapian::docid d : docs_matching(db_, Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type), window))) {
+        const json inc = schema::read_record(db_.get_document(d).get_data());
+        if (inc.is_object() && !old_ids.count(inc.value("id", ""))) relator.add(inc);
+      }
+    }
+  }
+
+  // Closed clusters become incidents waiting to be related, by their day.
+  struct Closed {
+    json incident;
+    bool response;
+    std::set<std::string> mentioned;
+  };
+  std::multimap<long, Closed> waiting;
+  std::unordered_map<std::size_t, Report> open;  // reports of open clusters, by position in `order`
+  const auto write = [&](json& inc) {
+    db_.replace_document(std::string(schema::kIdPrefix) + inc["id"].get<std::string>(), schema::make_incident_document(inc, g_));
+    ++stats.incidents;
+    if (inc["report_count"].get<std::size_t>() >= 2) ++stats.multi;
+    stats.relations += inc["related"]["responds_to"].size() + inc["related"]["recalls"].size();
+  };
+  const auto close = [&](std::size_t, std::vector<std::size_t>&& cluster) {
+    std::vector<const Report*> members;
+    // Its id: that of the old incident most of its reports belonged to, else from its founder.
     std::map<std::string, int> votes;
-    for (std::size_t i : c)
-      if (!previous[i].empty()) ++votes[previous[i]];
+    for (std::size_t i : cluster) {
+      const Report& r = open.at(i);
+      members.push_back(&r);
+      if (const auto it = previous.find(r.id); it != previous.end()) ++votes[it->second];
+    }
     std::string id;
     int best = 0;
     for (const auto& [old, n] : votes)
@@ -647,37 +869,66 @@ LinkStats IncidentLinker::relink(const std::vector<Xapian::docid>& articles) {
         best = n;
         id = old;
       }
-    if (id.empty()) id = incident_id_for(reports[c.front()].id);
+    if (id.empty()) id = incident_id_for(members.front()->id);
     taken.insert(id);
-    ids.push_back(id);
-  }
+    json inc = summarize_incident(id, members, g_);
+    auto [response, mentioned] = relation_cues(members);
+    for (std::size_t i : cluster) open.erase(i);
+    const auto date = parse_record_date(inc["event_date"]);
+    if (!date) {
+      write(inc);
+      return;
+    }
+    relator.add(inc);
+    waiting.emplace(date->days(), Closed{std::move(inc), response, std::move(mentioned)});
+  };
+  Clusterer clusterer(g_, o_, [&](std::size_t i) -> const Report& { return open.at(i); }, close);
+  // Relates and writes the waiting incidents dated before `day`, once no incident dated before it
+  // can still appear.
+  const auto settle = [&](long day) {
+    const long frontier = std::min(day, clusterer.frontier());
+    const auto end = waiting.lower_bound(frontier);
+    for (auto it = waiting.begin(); it != end; ++it) {
+      relator.relate(it->second.incident, it->second.response, it->second.mentioned);
+      write(it->second.incident);
+    }
+    waiting.erase(waiting.begin(), end);
+    if (frontier != std::numeric_limits<long>::max()) relator.forget_before(frontier);
+  };
 
-  // Summaries and relations (to every incident in the run and, as earlier incidents, to stored ones).
-  std::vector<json> incidents;
-  std::map<std::string, std::vector<const Report*>> members;
-  for (std::size_t k = 0; k < clusters.size(); ++k) {
-    auto& list = members[ids[k]];
-    for (std::size_t i : clusters[k]) list.push_back(&reports[i]);
-    incidents.push_back(summarize_incident(ids[k], list, g_));
+  for (std::size_t i = 0; i < order.size();) {
+    // One day's articles, clustered in (published, id) order.
+    const long day = order[i].first;
+    std::vector<std::size_t> events;
+    for (; i < order.size() && order[i].first == day; ++i) {
+      const json rec = schema::read_record(db_.get_document(order[i].second).get_data());
+      if (!rec.is_object()) continue;
+      Report& r = open.emplace(i, make_report(rec, indexed_word_counts(db_, order[i].second), g_, word_stats)).first->second;
+      ++stats.articles;
+      if (r.has_event())
+        events.push_back(i);
+      else
+        clusterer.alone(i);
+    }
+    std::sort(events.begin(), events.end(), [&](std::size_t a, std::size_t b) { return cluster_key(open.at(a)) < cluster_key(open.at(b)); });
+    for (std::size_t e : events) clusterer.add(e);
+    settle(i < order.size() ? order[i].first : std::numeric_limits<long>::max());
   }
-  const std::size_t own = incidents.size();
-  for (Xapian::docid d : docs_matching(db_, Xapian::Query(std::string(schema::kTypePrefix) + "incident"))) {
-    json inc = schema::read_record(db_.get_document(d).get_data());
-    if (inc.is_object() && !old_ids.count(inc.value("id", "")) && !taken.count(inc.value("id", ""))) incidents.push_back(std::move(inc));
-  }
-  relate_incidents(incidents, members, o_);
-  incidents.resize(own);
+  clusterer.finish();
+  settle(std::numeric_limits<long>::max());
 
-  // Write: old incidents out, new ones in. Articles find theirs through its member terms.
-  for (const auto& old : old_ids) db_.delete_document(std::string(schema::kIdPrefix) + old);
-  for (const auto& id : ids) db_.delete_document(std::string(schema::kIdPrefix) + id);
-  for (auto& inc : incidents) {
-    const std::string id = inc["id"];
-    db_.replace_document(std::string(schema::kIdPrefix) + id, schema::make_incident_document(inc, g_));
-    ++stats.incidents;
-    if (inc["report_count"].get<std::size_t>() >= 2) ++stats.multi;
-    stats.relations += inc["related"]["responds_to"].size() + inc["related"]["recalls"].size();
+  // Incidents this run replaced and did not keep; relinking everything also drops incidents
+  // whose articles are gone.
+  std::vector<std::string> gone;
+  if (everything) {
+    for (Xapian::docid d : docs_of_type(db_, schema::kIncidentType))
+      if (std::string id = db_.get_document(d, Xapian::DOC_ASSUME_VALID).get_value(schema::kIncidentId); !taken.count(id))
+        gone.push_back(std::move(id));
+  } else {
+    for (const auto& id : old_ids)
+      if (!taken.count(id)) gone.push_back(id);
   }
+  for (const auto& id : gone) db_.delete_document(std::string(schema::kIdPrefix) + id);
   db_.commit();
   return stats;
 }

@@ -96,19 +96,24 @@ struct LinkStats {
   std::size_t relations = 0;   // responds_to and recalls links written
 };
 
-// Links the articles of a database into incident documents (type "incident").
+// Links the articles of a database into incident documents (type "incident"). Linking reads the
+// articles in event-date order and writes each incident once no later article can join it or be
+// earlier than it, so memory holds the reports of a few weeks and a brief of each incident, not
+// the whole corpus. Word weights count articles only: linking the same articles gives the same
+// incidents whether or not incidents are stored.
 class IncidentLinker {
  public:
   IncidentLinker(Xapian::WritableDatabase& db, const Gazetteer& g, LinkOptions o = {});
 
-  // Recomputes every incident from every article.
+  // Recomputes every incident from every article; drops incidents whose articles are gone.
   LinkStats relink_all();
   // Links the given articles (new or replaced): re-clusters only the articles whose event dates
   // lie near theirs, keeping the ids of incidents that keep their reports. Commits.
   LinkStats link(const std::vector<std::string>& article_ids);
 
  private:
-  LinkStats relink(const std::vector<Xapian::docid>& articles);
+  // `everything`: the articles are all the database's articles.
+  LinkStats relink(std::vector<Xapian::docid> articles, bool everything);
 
   Xapian::WritableDatabase& db_;
   const Gazetteer& g_;

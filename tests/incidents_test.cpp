@@ -226,6 +226,83 @@ TEST_CASE("an incident recalls the latest earlier incidents at the places its re
   CHECK(std::get<0>(earlier[4]) == std::get<0>(earlier[0]) - 1);  // the five span two days: ties matter
 }
 
+namespace {
+
+// The reports of the given articles of a database, read as the linker reads them.
+std::vector<Report> reports_of(const Xapian::Database& db, const std::vector<Xapian::docid>& docs, const WordStats& stats) {
+  std::vector<Report> out;
+  for (Xapian::docid d : docs) out.push_back(make_report(schema::read_record(db.get_document(d).get_data()), indexed_word_counts(db, d), shipped_gazetteer(), stats));
+  return out;
+}
+
+std::vector<Xapian::docid> docs_of(const Xapian::Database& db, const std::string& type_term) {
+  std::vector<Xapian::docid> out;
+  for (auto p = db.postlist_begin(type_term); p != db.postlist_end(type_term); ++p) out.push_back(*p);
+  return out;
+}
+
+// Every stored incident record by id.
+std::map<std::string, json> stored_incidents(const Xapian::Database& db) {
+  std::map<std::string, json> out;
+  for (Xapian::docid d : docs_of(db, "XTincident")) {
+    json inc = schema::read_record(db.get_document(d).get_data());
+    out[inc["id"]] = inc;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("linking a database streams to what clustering, summarising and relating every report at once gives") {
+  TempDir dir;
+  const std::string db_path = (dir.path / "db").string();
+  index_sample_corpus(db_path);
+  // At once: every report in memory, word frequencies before any incident is written.
+  std::vector<json> want;
+  {
+    const Xapian::Database db(db_path);
+    const double total = db.get_doccount();
+    const WordStats stats = [&](const std::string& w) { return std::make_pair(static_cast<double>(db.get_termfreq(w)), total); };
+    const std::vector<Report> reports = reports_of(db, docs_of(db, "XTarticle"), stats);
+    std::map<std::string, std::vector<const Report*>> members;
+    for (const auto& cluster : cluster_reports(reports, shipped_gazetteer())) {
+      const std::string id = incident_id_for(reports[cluster.front()].id);
+      for (std::size_t i : cluster) members[id].push_back(&reports[i]);
+      want.push_back(summarize_incident(id, members[id], shipped_gazetteer()));
+    }
+    relate_incidents(want, members);
+  }
+  std::map<std::string, json> got;
+  {
+    Xapian::WritableDatabase db(db_path, Xapian::DB_OPEN);
+    const LinkStats stats = IncidentLinker(db, shipped_gazetteer()).relink_all();
+    got = stored_incidents(db);
+    CHECK(stats.incidents == want.size());
+  }
+  REQUIRE(got.size() == want.size());
+  std::size_t related = 0;
+  for (const auto& inc : want) {
+    REQUIRE(got.count(inc["id"]));
+    CHECK(got[inc["id"]] == inc);
+    related += inc["related"]["responds_to"].size() + inc["related"]["recalls"].size();
+  }
+  CHECK(related > 20);  // the comparison covers relations, not only clusters
+
+  // Linking again, with the incidents stored, gives the same incidents: their words do not count
+  // as the articles' words. (At several thresholds: a shift in the words' weights changes
+  // incidents only near one.)
+  Xapian::WritableDatabase db(db_path, Xapian::DB_OPEN);
+  for (double threshold = 0.30; threshold < 0.61; threshold += 0.05) {
+    CAPTURE(threshold);
+    IncidentLinker linker(db, shipped_gazetteer(), LinkOptions{.threshold = threshold});
+    db.delete_document("XTincident");
+    linker.relink_all();
+    const auto once = stored_incidents(db);
+    linker.relink_all();
+    CHECK(stored_incidents(db) == once);
+  }
+}
+
 TEST_CASE("incremental linking attaches new reports and keeps incident ids") {
   TempDir dir;
   const std::string db_path = (dir.path / "db").string();
@@ -278,6 +355,7 @@ TEST_CASE("incremental linking attaches new reports and keeps incident ids") {
   // Most earlier articles keep their incident id (some move when a new report bridges two).
   CHECK(kept * 10 >= total_before * 8);
 
+
   // Relinking from scratch gives the same ids for the same corpus.
   Xapian::WritableDatabase wdb(db_path, Xapian::DB_OPEN);
   std::map<std::string, std::string> first, second;
@@ -292,4 +370,81 @@ TEST_CASE("incremental linking attaches new reports and keeps incident ids") {
     second[rec["id"]] = schema::incident_of(wdb, rec["id"]);
   }
   CHECK(first == second);
+}
+
+namespace {
+
+struct Outside {
+  std::size_t recalls_long_before = 0;  // recalls of incidents more than 45 days before `split`
+  std::size_t answers = 0;              // responds_to an incident the run did not touch
+};
+
+// Indexes the sample corpus, links the articles dated before `split`, then adds and links the
+// rest; checks that the run's incidents relate as relating against every incident at once does.
+Outside link_late_articles(const std::string& split) {
+  TempDir dir;
+  const std::string db_path = (dir.path / "db").string();
+  index_sample_corpus(db_path);
+  std::set<std::string> late;
+  {
+    Xapian::WritableDatabase db(db_path, Xapian::DB_OPEN);
+    for (Xapian::docid d : docs_of(db, "XTarticle")) {
+      const json rec = schema::read_record(db.get_document(d).get_data());
+      if (rec["event_date"].is_string() && rec["event_date"].get<std::string>() >= split) late.insert(rec["id"]);
+    }
+    for (const auto& id : late) db.delete_document("Q" + id);
+    IncidentLinker(db, shipped_gazetteer()).relink_all();
+  }
+  REQUIRE(late.size() >= 5);
+  std::vector<std::string> added;
+  {
+    const Analyzer analyzer(shipped_gazetteer());
+    IndexWriter writer(db_path, shipped_gazetteer(), 100);
+    for (const auto& f : list_inputs({kRoot / "sample_corpus"}, [](InputProblem&&) {}))
+      read_file(f, shipped_read_options(), [&](RawArticle&& raw) {
+        Analysis a = analyzer.analyze(std::move(raw));
+        if (!late.count(a.id)) return;
+        writer.add(a, analyzer.explain(a));
+        added.push_back(a.id);
+      }, [](InputProblem&&) {});
+    writer.commit();
+    IncidentLinker(writer.database(), shipped_gazetteer()).link(added);
+  }
+  REQUIRE(added.size() == late.size());
+
+  const Xapian::Database db(db_path);
+  std::map<std::string, json> stored = stored_incidents(db);
+  std::set<std::string> touched;  // the run's incidents
+  for (const auto& id : added) touched.insert(schema::incident_of(db, id));
+  std::vector<Xapian::docid> member_docs;
+  for (const auto& id : touched)
+    for (const auto& r : stored[id]["reports"]) member_docs.push_back(*db.postlist_begin("Q" + r["id"].get<std::string>()));
+  const std::vector<Report> reports = reports_of(db, member_docs, kFlatStats);
+  std::map<std::string, std::vector<const Report*>> members;
+  for (const auto& r : reports) members[schema::incident_of(db, r.id)].push_back(&r);
+  std::vector<json> all;
+  for (const auto& [_, inc] : stored) all.push_back(inc);
+  relate_incidents(all, members);
+  Outside outside;
+  std::size_t compared = 0;
+  const std::string long_before = Date::from_days(Date::ymd(std::stoi(split.substr(0, 4)), std::stoi(split.substr(5, 2)), std::stoi(split.substr(8, 2))).days() - 45).iso();
+  for (const auto& inc : all) {
+    const std::string id = inc["id"];
+    if (!touched.count(id)) continue;
+    CHECK(inc["related"] == stored[id]["related"]);
+    ++compared;
+    for (const std::string y : inc["related"]["recalls"]) outside.recalls_long_before += stored[y]["event_date"].get<std::string>() < long_before;
+    for (const std::string y : inc["related"]["responds_to"]) outside.answers += !touched.count(y);
+  }
+  CHECK(compared == touched.size());
+  return outside;
+}
+
+}  // namespace
+
+TEST_CASE("linking new articles relates their incidents to stored ones as relating against every incident at once does") {
+  // Incidents of February 2024 onwards recall some from years before.
+  CHECK(link_late_articles("2024-02-01").recalls_long_before > 0);
+  // A strike of 19 April 2024 answers an attack of the 13th, outside the dates the run reads.
+  CHECK(link_late_articles("2024-04-18").answers > 0);
 }
