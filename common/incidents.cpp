@@ -913,6 +913,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
     std::sort(events.begin(), events.end(), [&](std::size_t a, std::size_t b) { return cluster_key(open.at(a)) < cluster_key(open.at(b)); });
     for (std::size_t e : events) clusterer.add(e);
     settle(i < order.size() ? order[i].first : std::numeric_limits<long>::max());
+    if (progress_) progress_(i, order.size());
   }
   clusterer.finish();
   settle(std::numeric_limits<long>::max());

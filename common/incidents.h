@@ -110,6 +110,8 @@ class IncidentLinker {
   // Links the given articles (new or replaced): re-clusters only the articles whose event dates
   // lie near theirs, keeping the ids of incidents that keep their reports. Commits.
   LinkStats link(const std::vector<std::string>& article_ids);
+  // Called now and then while linking with the articles read so far and the articles to read.
+  void on_progress(std::function<void(std::size_t done, std::size_t total)> f) { progress_ = std::move(f); }
 
  private:
   // `everything`: the articles are all the database's articles.
@@ -118,6 +120,7 @@ class IncidentLinker {
   Xapian::WritableDatabase& db_;
   const Gazetteer& g_;
   LinkOptions o_;
+  std::function<void(std::size_t, std::size_t)> progress_;
 };
 
 }  // namespace incidex

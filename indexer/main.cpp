@@ -13,7 +13,9 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <functional>
 #include <map>
+#include <optional>
 
 #include "analyzer.h"
 #include "build.h"
@@ -80,6 +82,18 @@ class Progress {
   Clock::time_point start_ = Clock::now(), last_{};
 };
 
+// Runs a linking step with a progress line over the articles it reads (the "bytes" are articles).
+LinkStats link_with_progress(IncidentLinker& linker, const std::function<LinkStats()>& step) {
+  std::optional<Progress> progress;
+  linker.on_progress([&](std::size_t done, std::size_t total) {
+    if (!progress) progress.emplace(total);
+    progress->update(done, done, done == total);
+  });
+  const LinkStats stats = step();
+  if (progress) progress->finish();
+  return stats;
+}
+
 std::string where(const InputProblem& p) {
   return p.line ? fmt::format("{}:{}", p.path, p.line) : p.path;
 }
@@ -116,7 +130,7 @@ int run_build(const Common& c, BuildOptions o, const std::vector<fs::path>& path
   Xapian::WritableDatabase db = open_writable(o.db);
   if (link && !r.interrupted && !r.ids.empty()) {
     IncidentLinker linker(db, engine.gazetteer);
-    const LinkStats ls = linker.link(r.ids);
+    const LinkStats ls = link_with_progress(linker, [&] { return linker.link(r.ids); });
     fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
                ls.incidents, ls.multi, ls.relations);
   }
@@ -134,7 +148,7 @@ int run_link(const Common& c, const fs::path& db_path) {
   Engine engine = load_engine(c);
   Xapian::WritableDatabase db = open_writable(db_path);
   IncidentLinker linker(db, engine.gazetteer);
-  const LinkStats ls = linker.relink_all();
+  const LinkStats ls = link_with_progress(linker, [&] { return linker.relink_all(); });
   fmt::print(stderr, "linked {} articles into {} incidents ({} with several reports, {} related links)\n", ls.articles,
              ls.incidents, ls.multi, ls.relations);
   return 0;
