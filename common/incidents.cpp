@@ -237,9 +237,11 @@ class Clusterer {
     open_.resize(kept);
     double best = 0;
     Open* best_cluster = nullptr;
+    const When w = when(r);
     for (Open& c : open_)
-      for (std::size_t m : c.members) {
-        const double s = similarity(r, report_(m), g_, o_);
+      for (std::size_t k = 0; k < c.members.size(); ++k) {
+        if (!may_match(w, c.when[k])) continue;  // similarity() would be 0: dates apart
+        const double s = similarity(r, report_(c.members[k]), g_, o_);
         if (s > best) {
           best = s;
           best_cluster = &c;
@@ -247,9 +249,10 @@ class Clusterer {
       }
     if (best_cluster && best >= o_.threshold) {
       best_cluster->members.push_back(i);
+      best_cluster->when.push_back(w);
       best_cluster->last_day = std::max(best_cluster->last_day, day);
     } else {
-      open_.push_back({next_++, {i}, day, day});
+      open_.push_back({next_++, {i}, {w}, day, day});
     }
   }
   // A report without an event: an incident of its own.
@@ -267,9 +270,23 @@ class Clusterer {
   }
 
  private:
+  // A member's date, kept beside its index: most open members are dated too far apart to be
+  // compared, and telling so from this saves reading their reports.
+  struct When {
+    long day;
+    int month;  // year * 12 + month
+    bool day_precision;
+  };
+  static When when(const Report& r) { return {r.date->days(), r.date->year * 12 + r.date->month, r.date->precision == DatePrecision::day}; }
+  // False only when similarity() is 0 for the dates alone.
+  bool may_match(const When& a, const When& b) const {
+    if (a.day_precision && b.day_precision) return std::labs(a.day - b.day) <= o_.date_slack_days + 1;
+    return a.month == b.month;
+  }
   struct Open {
     std::size_t seq;
     std::vector<std::size_t> members;
+    std::vector<When> when;  // of each member
     long first_day, last_day;
   };
   const Gazetteer& g_;
