@@ -179,7 +179,8 @@ Report make_report(const json& record, const std::map<std::string, int>& words, 
   double norm = 0;
   for (const auto& [_, w] : weights) norm += w * w;
   norm = std::sqrt(norm);
-  for (const auto& [word, w] : weights) r.terms[word] = norm > 0 ? w / norm : 0;
+  for (const auto& [word, w] : weights) r.terms.emplace_back(fnv1a(word), norm > 0 ? w / norm : 0);
+  std::sort(r.terms.begin(), r.terms.end());
   return r;
 }
 
@@ -204,8 +205,15 @@ double similarity(const Report& a, const Report& b, const Gazetteer& g, const Li
   }
   const double groups = a.group_ids.empty() || b.group_ids.empty() ? 0.5 : overlaps(a.group_ids, b.group_ids) ? 1.0 : 0.2;
   double text = 0;
-  for (const auto& [w, x] : a.terms)
-    if (auto it = b.terms.find(w); it != b.terms.end()) text += x * it->second;
+  for (auto x = a.terms.begin(), y = b.terms.begin(); x != a.terms.end() && y != b.terms.end();) {
+    if (x->first < y->first) {
+      ++x;
+    } else if (y->first < x->first) {
+      ++y;
+    } else {
+      text += (x++)->second * (y++)->second;
+    }
+  }
   return 0.35 * place_score(a, b, g) + 0.15 * weapons + 0.15 * groups + 0.35 * text;
 }
 

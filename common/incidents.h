@@ -10,6 +10,7 @@
 
 #include <xapian.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -34,7 +35,8 @@ struct Report {
   std::vector<const Entity*> places, weapons, groups;   // main role, as named
   std::set<std::string> place_ids, weapon_ids, group_ids;  // main role with ancestors
   std::set<std::string> mentioned_places;  // any role, as named (for "recalls")
-  std::map<std::string, double> terms;     // word weights (tf-idf), normalised to length 1
+  std::vector<std::pair<std::uint64_t, double>> terms;  // word weights (tf-idf), normalised to length 1,
+                                                      // by a 64-bit hash of the word, in hash order
   bool response = false;                   // the text says "in response", "retaliation"…
   std::map<std::string, std::string> stances;  // group id → "claimed", "denied" or "blamed"
   std::string published;                    // YYYY-MM-DD or ""
