@@ -64,16 +64,21 @@ bool is_ancestor(const Gazetteer& g, const Entity& anc, const Entity& of) {
   return false;
 }
 
-double place_score(const Report& a, const Report& b, const Gazetteer& g) {
+double place_score(const Report& a, const Report& b) {
   if (a.places.empty() || b.places.empty()) return 0.3;
+  const auto contains = [](const std::vector<const Entity*>& list, const Entity* e) {
+    return std::find(list.begin(), list.end(), e) != list.end();
+  };
   double best = 0;
-  for (const Entity* p : a.places)
-    for (const Entity* q : b.places) {
+  for (std::size_t i = 0; i < a.places.size(); ++i)
+    for (std::size_t j = 0; j < b.places.size(); ++j) {
+      const Entity* p = a.places[i];
+      const Entity* q = b.places[j];
       double s = 0;
       if (p == q) {
         s = level(*p) >= 3 ? 1.0 : level(*p) == 2 ? 0.7 : 0.4;
-      } else if (is_ancestor(g, *p, *q) || is_ancestor(g, *q, *p)) {
-        const Entity& upper = is_ancestor(g, *p, *q) ? *p : *q;
+      } else if (contains(b.place_ancestors[j], p) || contains(a.place_ancestors[i], q)) {
+        const Entity& upper = contains(b.place_ancestors[j], p) ? *p : *q;
         s = level(upper) >= 3 ? 0.9 : level(upper) == 2 ? 0.6 : 0.3;
       } else {
         const double km = distance_km(*p, *q);
@@ -85,8 +90,11 @@ double place_score(const Report& a, const Report& b, const Gazetteer& g) {
 }
 
 bool overlaps(const std::set<std::string>& a, const std::set<std::string>& b) {
-  for (const auto& x : a)
-    if (b.count(x)) return true;
+  for (auto x = a.begin(), y = b.begin(); x != a.end() && y != b.end();) {
+    const int c = x->compare(*y);
+    if (c == 0) return true;
+    c < 0 ? ++x : ++y;
+  }
   return false;
 }
 
@@ -164,10 +172,13 @@ Report make_report(const json& record, const std::map<std::string, int>& words, 
       auto& ids = facet == Facet::group ? r.group_ids : facet == Facet::weapon ? r.weapon_ids : r.place_ids;
       list.push_back(e);
       ids.insert(e->id);
-      for (const Entity* a : g.ancestors(*e)) ids.insert(a->id);
+      const auto ancestors = g.ancestors(*e);
+      for (const Entity* a : ancestors) ids.insert(a->id);
+      if (facet == Facet::place) r.place_ancestors.push_back(ancestors);
       if (facet == Facet::group && v.contains("stance") && v["stance"].is_string()) r.stances[e->id] = v["stance"];
     }
   }
+  r.strike = is_strike(r.weapon_ids);
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& [w, n] : words) {
     const auto [df, total] = stats(w);
@@ -184,7 +195,7 @@ Report make_report(const json& record, const std::map<std::string, int>& words, 
   return r;
 }
 
-double similarity(const Report& a, const Report& b, const Gazetteer& g, const LinkOptions& o) {
+double similarity(const Report& a, const Report& b, const LinkOptions& o) {
   if (!a.has_event() || !b.has_event()) return 0;
   const Date& da = *a.date;
   const Date& db = *b.date;
@@ -196,8 +207,7 @@ double similarity(const Report& a, const Report& b, const Gazetteer& g, const Li
   }
   // A strike from the air and the attack it answered share places and often weapon words (the
   // strike's report recalls the "drone attack"): whether a report tells an air strike must agree.
-  const auto strike = [](const Report& r) { return is_strike(r.weapon_ids); };
-  if (strike(a) != strike(b) && !a.weapon_ids.empty() && !b.weapon_ids.empty()) return 0;
+  if (a.strike != b.strike && !a.weapon_ids.empty() && !b.weapon_ids.empty()) return 0;
   double weapons = 0.5;
   if (!a.weapon_ids.empty() && !b.weapon_ids.empty()) {
     if (!overlaps(a.weapon_ids, b.weapon_ids)) return 0;  // a drone attack and an airstrike are two events
@@ -214,7 +224,7 @@ double similarity(const Report& a, const Report& b, const Gazetteer& g, const Li
       text += (x++)->second * (y++)->second;
     }
   }
-  return 0.35 * place_score(a, b, g) + 0.15 * weapons + 0.15 * groups + 0.35 * text;
+  return 0.35 * place_score(a, b) + 0.15 * weapons + 0.15 * groups + 0.35 * text;
 }
 
 namespace {
@@ -227,8 +237,7 @@ class Clusterer {
   using Lookup = std::function<const Report&(std::size_t)>;
   using Done = std::function<void(std::size_t seq, std::vector<std::size_t>&& members)>;
 
-  Clusterer(const Gazetteer& g, const LinkOptions& o, Lookup report, Done done)
-      : g_(g), o_(o), report_(std::move(report)), done_(std::move(done)) {}
+  Clusterer(const LinkOptions& o, Lookup report, Done done) : o_(o), report_(std::move(report)), done_(std::move(done)) {}
 
   // A report with an event: joins the open cluster holding its most similar report, or founds one.
   void add(std::size_t i) {
@@ -249,7 +258,7 @@ class Clusterer {
     for (Open& c : open_)
       for (std::size_t k = 0; k < c.members.size(); ++k) {
         if (!may_match(w, c.when[k])) continue;  // similarity() would be 0: dates apart
-        const double s = similarity(r, report_(c.members[k]), g_, o_);
+        const double s = similarity(r, report_(c.members[k]), o_);
         if (s > best) {
           best = s;
           best_cluster = &c;
@@ -297,7 +306,6 @@ class Clusterer {
     std::vector<When> when;  // of each member
     long first_day, last_day;
   };
-  const Gazetteer& g_;
   const LinkOptions& o_;
   Lookup report_;
   Done done_;
@@ -428,12 +436,12 @@ auto cluster_key(const Report& r) { return std::make_tuple(r.has_event() ? 0 : 1
 
 }  // namespace
 
-std::vector<std::vector<std::size_t>> cluster_reports(const std::vector<Report>& reports, const Gazetteer& g, const LinkOptions& o) {
+std::vector<std::vector<std::size_t>> cluster_reports(const std::vector<Report>& reports, const LinkOptions& o) {
   std::vector<std::size_t> order(reports.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cluster_key(reports[a]) < cluster_key(reports[b]); });
   std::vector<std::vector<std::size_t>> clusters;
-  Clusterer clusterer(g, o, [&](std::size_t i) -> const Report& { return reports[i]; },
+  Clusterer clusterer(o, [&](std::size_t i) -> const Report& { return reports[i]; },
                       [&](std::size_t seq, std::vector<std::size_t>&& members) {
                         if (clusters.size() <= seq) clusters.resize(seq + 1);
                         clusters[seq] = std::move(members);
@@ -907,7 +915,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
     relator.add(inc);
     waiting.emplace(date->days(), Closed{std::move(inc), response, std::move(mentioned)});
   };
-  Clusterer clusterer(g_, o_, [&](std::size_t i) -> const Report& { return open.at(i); }, close);
+  Clusterer clusterer(o_, [&](std::size_t i) -> const Report& { return open.at(i); }, close);
   // Relates and writes the waiting incidents dated before `day`, once no incident dated before it
   // can still appear.
   const auto settle = [&](long day) {

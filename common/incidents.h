@@ -33,6 +33,8 @@ struct Report {
   std::optional<Date> date;
   bool date_from_text = false;       // false: the publication date stood in
   std::vector<const Entity*> places, weapons, groups;   // main role, as named
+  std::vector<std::vector<const Entity*>> place_ancestors;  // of each of `places`
+  bool strike = false;                     // its main weapons tell an air or drone strike
   std::set<std::string> place_ids, weapon_ids, group_ids;  // main role with ancestors
   std::set<std::string> mentioned_places;  // any role, as named (for "recalls")
   std::vector<std::pair<std::uint64_t, double>> terms;  // word weights (tf-idf), normalised to length 1,
@@ -66,13 +68,12 @@ struct LinkOptions {
 
 // Similarity of two reports' events in [0, 1]; 0 when they cannot be one event (dates apart,
 // conflicting weapons, no event).
-double similarity(const Report& a, const Report& b, const Gazetteer& g, const LinkOptions& o = {});
+double similarity(const Report& a, const Report& b, const LinkOptions& o = {});
 
 // Groups reports into incidents: each report joins the most similar incident (its best-matching
 // member) at or above the threshold, else founds a new one; reports are taken in event-date order.
 // Returns lists of indices into `reports`, each list in that order.
-std::vector<std::vector<std::size_t>> cluster_reports(const std::vector<Report>& reports, const Gazetteer& g,
-                                                      const LinkOptions& o = {});
+std::vector<std::vector<std::size_t>> cluster_reports(const std::vector<Report>& reports, const LinkOptions& o = {});
 
 // The incident id of a cluster founded by the article `founder_id`: stable across re-indexing.
 std::string incident_id_for(const std::string& founder_id);

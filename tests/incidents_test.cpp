@@ -34,15 +34,14 @@ Report report(const std::string& id, const std::string& date, std::vector<std::s
 }  // namespace
 
 TEST_CASE("reports of one attack in different spellings link; a strike on the same day does not") {
-  const Gazetteer& g = shipped_gazetteer();
   const auto a = report("a", "2024-04-21", {"sy-rmelan"}, {"rocket"}, "Rockets fired from Zummar at the US base in Rmelan", {"us-military"});
   const auto b = report("b", "2024-04-22", {"sy-rmelan", "iq-zummar"}, {"rocket"}, "Five rockets launched from Zummar toward base at Rumalyn");
   const auto strike = report("c", "2024-04-21", {"iq-zummar"}, {"airstrike"}, "Coalition aircraft strike rocket launcher in Zummar");
   const auto later = report("d", "2024-04-25", {"sy-rmelan"}, {"rocket"}, "Rockets fired at the US base in Rmelan");
-  CHECK(similarity(a, b, g) >= LinkOptions{}.threshold);
-  CHECK(similarity(a, strike, g) == 0);  // different weapons: different events
-  CHECK(similarity(a, later, g) == 0);   // four days apart
-  const auto clusters = cluster_reports({a, b, strike, later}, g);
+  CHECK(similarity(a, b) >= LinkOptions{}.threshold);
+  CHECK(similarity(a, strike) == 0);  // different weapons: different events
+  CHECK(similarity(a, later) == 0);   // four days apart
+  const auto clusters = cluster_reports({a, b, strike, later});
   CHECK(clusters.size() == 3);
 }
 
@@ -52,7 +51,7 @@ TEST_CASE("an article without an event stays alone") {
               {"weapons", json::array()}, {"locations", json::array()}};
   const auto lone = make_report(rec, word_counts("Diplomats met to discuss the region."), g, kFlatStats);
   CHECK_FALSE(lone.has_event());
-  CHECK(similarity(lone, lone, g) == 0);
+  CHECK(similarity(lone, lone) == 0);
 }
 
 TEST_CASE("incident ids are stable and summaries trace facts to reports") {
@@ -265,7 +264,7 @@ TEST_CASE("linking a database streams to what clustering, summarising and relati
     const WordStats stats = [&](const std::string& w) { return std::make_pair(static_cast<double>(db.get_termfreq(w)), total); };
     const std::vector<Report> reports = reports_of(db, docs_of(db, "XTarticle"), stats);
     std::map<std::string, std::vector<const Report*>> members;
-    for (const auto& cluster : cluster_reports(reports, shipped_gazetteer())) {
+    for (const auto& cluster : cluster_reports(reports)) {
       const std::string id = incident_id_for(reports[cluster.front()].id);
       for (std::size_t i : cluster) members[id].push_back(&reports[i]);
       want.push_back(summarize_incident(id, members[id], shipped_gazetteer()));
