@@ -823,52 +823,59 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
   std::sort(order.begin(), order.end());
 
   // Stored incidents outside this run are candidates too: those an incident of the run may
-  // answer (read up front), and those at a place it recalls (looked up when needed).
+  // answer (read up front), and those at a place it recalls (read once per place).
   std::set<std::string> taken;  // ids of this run's incidents
+  long first = std::numeric_limits<long>::max(), last = std::numeric_limits<long>::min();  // the run's days
+  for (const auto& [day, _] : order)
+    if (day != std::numeric_limits<long>::max()) {
+      first = std::min(first, day);
+      last = std::max(last, day);
+    }
+  std::map<std::string, std::vector<std::pair<long, std::string>>> stored_at;  // place → (day, id), sorted
   Relator::MoreAtPlace more;
-  if (stored && !everything)
+  if (stored && !everything && first <= last)
     more = [&](const std::string& place, long before_day) {
-      Xapian::Enquire e(db_);
-      e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type),
-                                Xapian::Query(Xapian::Query::OP_AND, Xapian::Query(std::string(schema::main_prefix(Facet::place)) + place),
-                                              Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kEventDate,
-                                                            Date::from_days(before_day - 1).ymd_string()))));
-      e.set_weighting_scheme(Xapian::BoolWeight());
-      e.set_sort_by_value(schema::kEventDate, true);
-      std::vector<std::pair<long, std::string>> out;
-      long last_day = 0;
-      for (Xapian::doccount from = 0;; from += 32) {
-        const Xapian::MSet m = e.get_mset(from, 32);
+      auto at = stored_at.find(place);
+      if (at == stored_at.end()) {
+        // Latest first: every stored incident there within the run's days, and before them the
+        // five latest (with ties: the relation takes the latest by day, then id).
+        Xapian::Enquire e(db_);
+        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type),
+                                  Xapian::Query(Xapian::Query::OP_AND, Xapian::Query(std::string(schema::main_prefix(Facet::place)) + place),
+                                                Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kEventDate, Date::from_days(last).ymd_string()))));
+        e.set_weighting_scheme(Xapian::BoolWeight());
+        e.set_sort_by_value(schema::kEventDate, true);
+        std::vector<std::pair<long, std::string>> found;
+        std::size_t before_first = 0;
+        long fifth = 0;
+        const Xapian::MSet m = e.get_mset(0, db_.get_doccount());  // one match; records read lazily
         for (auto it = m.begin(); it != m.end(); ++it) {
           const json inc = schema::read_record(it.get_document().get_data());
-          if (!inc.is_object() || recallable_place(inc) != place) continue;
-          const std::string id = inc.value("id", "");
+          if (!inc.is_object() || recallable_place(inc) != place || old_ids.count(inc.value("id", ""))) continue;
           const auto date = parse_record_date(inc["event_date"]);
-          if (!date || date->days() >= before_day || old_ids.count(id) || taken.count(id)) continue;
-          // Enough once five are found and the days move past the fifth's (ties go by id).
-          if (out.size() >= Relator::kRecalls && date->days() < last_day) return out;
-          out.emplace_back(date->days(), id);
-          last_day = date->days();
+          if (!date) continue;
+          if (before_first >= Relator::kRecalls && date->days() < fifth) break;
+          found.emplace_back(date->days(), inc.value("id", ""));
+          if (date->days() < first && ++before_first == Relator::kRecalls) fifth = date->days();
         }
-        if (m.size() < 32) return out;
+        std::sort(found.begin(), found.end());
+        at = stored_at.emplace(place, std::move(found)).first;
       }
+      // The latest few before the day that this run has not replaced.
+      std::vector<std::pair<long, std::string>> out;
+      const auto& ys = at->second;
+      for (auto y = std::lower_bound(ys.begin(), ys.end(), std::make_pair(before_day, std::string())); y != ys.begin() && out.size() < Relator::kRecalls;)
+        if (!taken.count((--y)->second)) out.push_back(*y);
+      return out;
     };
   Relator relator(o_, more);
-  if (stored && !everything) {
-    long first = std::numeric_limits<long>::max(), last = std::numeric_limits<long>::min();
-    for (const auto& [day, _] : order)
-      if (day != std::numeric_limits<long>::max()) {
-        first = std::min(first, day);
-        last = std::max(last, day);
-      }
-    if (first <= last) {
-      // A month before the first day too: month-precision values sort before their month's days.
-      const Xapian::Query window(Xapian::Query::OP_VALUE_RANGE, schema::kEventDate,
-                                 Date::from_days(first - o_.response_days - 31).ymd_string(), Date::from_days(last).ymd_string());
-      for (Xapian::docid d : docs_matching(db_, Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type), window))) {
-        const json inc = schema::read_record(db_.get_document(d).get_data());
-        if (inc.is_object() && !old_ids.count(inc.value("id", ""))) relator.add(inc);
-      }
+  if (stored && !everything && first <= last) {
+    // A month before the first day too: month-precision values sort before their month's days.
+    const Xapian::Query window(Xapian::Query::OP_VALUE_RANGE, schema::kEventDate,
+                               Date::from_days(first - o_.response_days - 31).ymd_string(), Date::from_days(last).ymd_string());
+    for (Xapian::docid d : docs_matching(db_, Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type), window))) {
+      const json inc = schema::read_record(db_.get_document(d).get_data());
+      if (inc.is_object() && !old_ids.count(inc.value("id", ""))) relator.add(inc);
     }
   }
 
