@@ -708,6 +708,49 @@ long value_day(const std::string& v) {
   return is_valid_day(y, m, d) ? Date::ymd(y, m, d).days() : std::numeric_limits<long>::max();
 }
 
+// The articles by the day of their event date, from its value (LONG_MAX when none), then by id.
+std::vector<std::pair<long, Xapian::docid>> by_event_day(const Xapian::Database& db, std::vector<Xapian::docid> articles) {
+  std::sort(articles.begin(), articles.end());
+  std::vector<std::pair<long, Xapian::docid>> order;
+  order.reserve(articles.size());
+  auto v = db.valuestream_begin(schema::kEventDate);
+  for (Xapian::docid d : articles) {
+    if (v != db.valuestream_end(schema::kEventDate)) v.skip_to(d);
+    const bool has = v != db.valuestream_end(schema::kEventDate) && v.get_docid() == d;
+    order.emplace_back(has ? value_day(*v) : std::numeric_limits<long>::max(), d);
+  }
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+// The stored incidents at `place` (their recallable place) that a run over the days [first, last]
+// may recall, as (day, id) sorted: every one within those days, and before them the five latest
+// (with ties: a recall takes the latest by day, then id). Incidents in `replaced` are left out.
+std::vector<std::pair<long, std::string>> stored_recall_candidates(const Xapian::Database& db, const std::string& place, long first,
+                                                                   long last, const std::set<std::string>& replaced) {
+  Xapian::Enquire e(db);
+  e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(type_term(schema::kIncidentType)),
+                            Xapian::Query(Xapian::Query::OP_AND, Xapian::Query(std::string(schema::main_prefix(Facet::place)) + place),
+                                          Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kEventDate, Date::from_days(last).ymd_string()))));
+  e.set_weighting_scheme(Xapian::BoolWeight());
+  e.set_sort_by_value(schema::kEventDate, true);  // latest first
+  std::vector<std::pair<long, std::string>> found;
+  std::size_t before_first = 0;
+  long fifth = 0;
+  const Xapian::MSet m = e.get_mset(0, db.get_doccount());  // one match; records read lazily
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    const json inc = schema::read_record(it.get_document().get_data());
+    if (!inc.is_object() || recallable_place(inc) != place || replaced.count(inc.value("id", ""))) continue;
+    const auto date = parse_record_date(inc["event_date"]);
+    if (!date) continue;
+    if (before_first >= Relator::kRecalls && date->days() < fifth) break;
+    found.emplace_back(date->days(), inc.value("id", ""));
+    if (date->days() < first && ++before_first == Relator::kRecalls) fifth = date->days();
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 }  // namespace
 
 LinkStats IncidentLinker::relink_all() { return relink(docs_of_type(db_, schema::kArticleType), true); }
@@ -808,19 +851,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
   std::set<std::string> old_ids;
   for (const auto& [_, inc] : previous) old_ids.insert(inc);
 
-  // The articles by the day of their event date (from its value; LONG_MAX when none).
-  std::sort(articles.begin(), articles.end());
-  std::vector<std::pair<long, Xapian::docid>> order;
-  order.reserve(articles.size());
-  {
-    auto v = db_.valuestream_begin(schema::kEventDate);
-    for (Xapian::docid d : articles) {
-      if (v != db_.valuestream_end(schema::kEventDate)) v.skip_to(d);
-      const bool has = v != db_.valuestream_end(schema::kEventDate) && v.get_docid() == d;
-      order.emplace_back(has ? value_day(*v) : std::numeric_limits<long>::max(), d);
-    }
-  }
-  std::sort(order.begin(), order.end());
+  const std::vector<std::pair<long, Xapian::docid>> order = by_event_day(db_, std::move(articles));
 
   // Stored incidents outside this run are candidates too: those an incident of the run may
   // answer (read up front), and those at a place it recalls (read once per place).
@@ -831,36 +862,13 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
       first = std::min(first, day);
       last = std::max(last, day);
     }
+  const bool outside = stored && !everything && first <= last;
   std::map<std::string, std::vector<std::pair<long, std::string>>> stored_at;  // place → (day, id), sorted
   Relator::MoreAtPlace more;
-  if (stored && !everything && first <= last)
+  if (outside)
     more = [&](const std::string& place, long before_day) {
       auto at = stored_at.find(place);
-      if (at == stored_at.end()) {
-        // Latest first: every stored incident there within the run's days, and before them the
-        // five latest (with ties: the relation takes the latest by day, then id).
-        Xapian::Enquire e(db_);
-        e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(incident_type),
-                                  Xapian::Query(Xapian::Query::OP_AND, Xapian::Query(std::string(schema::main_prefix(Facet::place)) + place),
-                                                Xapian::Query(Xapian::Query::OP_VALUE_LE, schema::kEventDate, Date::from_days(last).ymd_string()))));
-        e.set_weighting_scheme(Xapian::BoolWeight());
-        e.set_sort_by_value(schema::kEventDate, true);
-        std::vector<std::pair<long, std::string>> found;
-        std::size_t before_first = 0;
-        long fifth = 0;
-        const Xapian::MSet m = e.get_mset(0, db_.get_doccount());  // one match; records read lazily
-        for (auto it = m.begin(); it != m.end(); ++it) {
-          const json inc = schema::read_record(it.get_document().get_data());
-          if (!inc.is_object() || recallable_place(inc) != place || old_ids.count(inc.value("id", ""))) continue;
-          const auto date = parse_record_date(inc["event_date"]);
-          if (!date) continue;
-          if (before_first >= Relator::kRecalls && date->days() < fifth) break;
-          found.emplace_back(date->days(), inc.value("id", ""));
-          if (date->days() < first && ++before_first == Relator::kRecalls) fifth = date->days();
-        }
-        std::sort(found.begin(), found.end());
-        at = stored_at.emplace(place, std::move(found)).first;
-      }
+      if (at == stored_at.end()) at = stored_at.emplace(place, stored_recall_candidates(db_, place, first, last, old_ids)).first;
       // The latest few before the day that this run has not replaced.
       std::vector<std::pair<long, std::string>> out;
       const auto& ys = at->second;
@@ -869,7 +877,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
       return out;
     };
   Relator relator(o_, more);
-  if (stored && !everything && first <= last) {
+  if (outside) {
     // A month before the first day too: month-precision values sort before their month's days.
     const Xapian::Query window(Xapian::Query::OP_VALUE_RANGE, schema::kEventDate,
                                Date::from_days(first - o_.response_days - 31).ymd_string(), Date::from_days(last).ymd_string());

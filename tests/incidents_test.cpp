@@ -31,6 +31,25 @@ Report report(const std::string& id, const std::string& date, std::vector<std::s
   return make_report(rec, word_counts(text), shipped_gazetteer(), kFlatStats);
 }
 
+// Indexes the sample corpus articles for which `keep(index, analysis)` holds into an existing
+// database and links them; returns their ids.
+std::vector<std::string> add_and_link(const std::string& db_path, const std::function<bool(std::size_t, const Analysis&)>& keep) {
+  std::vector<std::string> added;
+  const Analyzer analyzer(shipped_gazetteer());
+  IndexWriter writer(db_path, shipped_gazetteer(), 100);
+  std::size_t i = 0;
+  for (const auto& f : list_inputs({kRoot / "sample_corpus"}, [](InputProblem&&) {}))
+    read_file(f, shipped_read_options(), [&](RawArticle&& raw) {
+      Analysis a = analyzer.analyze(std::move(raw));
+      if (!keep(i++, a)) return;
+      writer.add(a, analyzer.explain(a));
+      added.push_back(a.id);
+    }, [](InputProblem&&) {});
+  writer.commit();
+  IncidentLinker(writer.database(), shipped_gazetteer()).link(added);
+  return added;
+}
+
 }  // namespace
 
 TEST_CASE("reports of one attack in different spellings link; a strike on the same day does not") {
@@ -316,21 +335,7 @@ TEST_CASE("incremental linking attaches new reports and keeps incident ids") {
     }
   }
   // Index the remaining third and link only those.
-  std::vector<std::string> added;
-  {
-    const Analyzer analyzer(shipped_gazetteer());
-    IndexWriter writer(db_path, shipped_gazetteer(), 100);
-    std::size_t i = 0;
-    for (const auto& f : list_inputs({kRoot / "sample_corpus"}, [](InputProblem&&) {}))
-      read_file(f, shipped_read_options(), [&](RawArticle&& raw) {
-        if (i++ % 3 != 0) return;
-        Analysis a = analyzer.analyze(std::move(raw));
-        writer.add(a, analyzer.explain(a));
-        added.push_back(a.id);
-      }, [](InputProblem&&) {});
-    writer.commit();
-    IncidentLinker(writer.database(), shipped_gazetteer()).link(added);
-  }
+  const std::vector<std::string> added = add_and_link(db_path, [](std::size_t i, const Analysis&) { return i % 3 == 0; });
   Xapian::Database db(db_path);
   std::size_t kept = 0, total_before = before.size(), linked = 0;
   std::set<std::string> incidents;
@@ -395,20 +400,7 @@ Outside link_late_articles(const std::string& split) {
     IncidentLinker(db, shipped_gazetteer()).relink_all();
   }
   REQUIRE(late.size() >= 5);
-  std::vector<std::string> added;
-  {
-    const Analyzer analyzer(shipped_gazetteer());
-    IndexWriter writer(db_path, shipped_gazetteer(), 100);
-    for (const auto& f : list_inputs({kRoot / "sample_corpus"}, [](InputProblem&&) {}))
-      read_file(f, shipped_read_options(), [&](RawArticle&& raw) {
-        Analysis a = analyzer.analyze(std::move(raw));
-        if (!late.count(a.id)) return;
-        writer.add(a, analyzer.explain(a));
-        added.push_back(a.id);
-      }, [](InputProblem&&) {});
-    writer.commit();
-    IncidentLinker(writer.database(), shipped_gazetteer()).link(added);
-  }
+  const std::vector<std::string> added = add_and_link(db_path, [&](std::size_t, const Analysis& a) { return late.count(a.id) > 0; });
   REQUIRE(added.size() == late.size());
 
   const Xapian::Database db(db_path);
