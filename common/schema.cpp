@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "normalize.h"
+#include "word_pairs.h"
 
 namespace incidex::schema {
 
@@ -69,9 +70,17 @@ int specificity(const Entity& e) {
 }
 
 void add_words(Xapian::Document& doc, const std::vector<Token>& tokens, Xapian::termpos& pos, bool title) {
+  const std::string* prev = nullptr;  // the word before, when it forms pairs
   for (const Token& t : tokens) {
     ++pos;
-    if (t.key.size() > kMaxWordBytes) continue;
+    const bool indexed = t.key.size() <= kMaxWordBytes;
+    const bool pairs = indexed && word_pairs::pairable(t.key);
+    if (prev && pairs) {
+      doc.add_boolean_term(word_pairs::pair_term(*prev, t.key));
+      if (title) doc.add_boolean_term(word_pairs::pair_term(std::string(kTitlePrefix) + *prev, std::string(kTitlePrefix) + t.key));
+    }
+    prev = pairs ? &t.key : nullptr;
+    if (!indexed) continue;
     const std::string st = stem(t.key);
     doc.add_posting(t.key, pos, title ? kTitleWeight : 1);
     doc.add_term(std::string(kStemPrefix) + st, title ? kTitleWeight : 1);
@@ -100,6 +109,7 @@ Xapian::Document make_document(const Analysis& a, const Gazetteer& g, const nloh
 
   doc.add_boolean_term(std::string(kIdPrefix) + a.id);
   doc.add_boolean_term(std::string(kTypePrefix) + std::string(kArticleType));
+  doc.add_boolean_term(std::string(kPairedTerm));
   for (Facet f : {Facet::group, Facet::weapon, Facet::place}) {
     std::vector<std::string> main_ids, any_ids;
     for (const FacetValue& v : a.values(f)) {
@@ -177,6 +187,7 @@ Xapian::Document make_incident_document(const nlohmann::json& inc, const Gazette
   const std::string id = inc["id"];
   doc.add_boolean_term(std::string(kIdPrefix) + id);
   doc.add_boolean_term(std::string(kTypePrefix) + std::string(kIncidentType));
+  doc.add_boolean_term(std::string(kPairedTerm));
   doc.add_value(kIncidentId, id);
   for (auto [field, f] : {std::pair{"groups", Facet::group}, {"weapons", Facet::weapon}, {"locations", Facet::place}}) {
     std::vector<std::string> ids;

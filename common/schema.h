@@ -2,7 +2,7 @@
 // reader and writer of the index goes through these names, so they are the index format.
 //
 // Free text: folded words with positions (title and body), `Z`-prefixed English stems, title
-// words again under `S`. Facet filter terms: main-role values under XG/XW/XL, each also under
+// words again under `S`; adjacent words other than function words again as one `P` pair term. Facet filter terms: main-role values under XG/XW/XL, each also under
 // every ancestor (a group's umbrella, a weapon's category, a place's province and country), any-role values under XAG/XAW/XAL, the outlet under
 // XS, the event day/month/year under XD/XM/XY, the type under XT and the unique id under Q.
 #pragma once
@@ -18,6 +18,8 @@
 namespace incidex::schema {
 
 inline constexpr std::string_view kIdPrefix = "Q";
+inline constexpr std::string_view kPairPrefix = "P";        // P<word> <next word>, without positions (word_pairs.h)
+inline constexpr std::string_view kPairedTerm = "XP";       // on every document indexed with pairs
 inline constexpr std::string_view kTypePrefix = "XT";
 inline constexpr std::string_view kTitlePrefix = "S";
 inline constexpr std::string_view kStemPrefix = "Z";

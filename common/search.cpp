@@ -19,6 +19,7 @@
 #include "schema.h"
 #include "tokenizer.h"
 #include "value_counter.h"
+#include "word_pairs.h"
 
 namespace incidex {
 
@@ -531,7 +532,7 @@ Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggesti
   // The suggestion is worded in the user's terms: correct the plainly folded query.
   if (suggestion) *suggestion = spelling_suggestion(db_, fold_query(q));
   if (parsed.empty()) return match_all();
-  return parsed;
+  return word_pairs::complete(db_) ? word_pairs::use_pairs(parsed) : parsed;
 }
 
 namespace {
