@@ -140,10 +140,12 @@ std::map<std::string, int> word_counts(std::string_view text) {
 
 std::map<std::string, int> indexed_word_counts(const Xapian::Database& db, Xapian::docid doc) {
   std::map<std::string, int> out;
-  for (auto t = db.termlist_begin(doc); t != db.termlist_end(doc); ++t) {
+  // Words are lower-case; prefixed terms (P, Z, S, X…, Q) start with a capital and sort before.
+  auto t = db.termlist_begin(doc);
+  for (t.skip_to("a"); t != db.termlist_end(doc); ++t) {
     const std::string& w = *t;
-    // Words are lower-case; prefixed terms (Z, S, X…, Q) start with a capital.
-    if (w.size() < 3 || !(w[0] >= 'a' && w[0] <= 'z') || stopwords().count(w)) continue;
+    if (w[0] > 'z') break;
+    if (w.size() < 3 || stopwords().count(w)) continue;
     out.emplace(w, static_cast<int>(t.get_wdf()));
   }
   return out;
@@ -753,6 +755,75 @@ std::vector<std::pair<long, std::string>> stored_recall_candidates(const Xapian:
 
 }  // namespace
 
+namespace {
+
+// What a run starts from, read before it writes.
+struct Before {
+  // Word frequencies among the articles: neither the incidents stored nor the order of writing
+  // change the weights, so linking the same articles again gives the same incidents.
+  std::unordered_map<std::string, double> df;
+  double articles = 0;
+  std::unordered_map<std::string, std::string> incident_of;  // article id → its incident before the run
+};
+
+// `everything`: the articles are all the database's articles (their incidents are then read from
+// every stored incident in the same pass that takes the incidents' words out of the frequencies).
+Before read_before(const Xapian::Database& db, const std::vector<Xapian::docid>& articles, bool everything) {
+  Before b;
+  // Words are lower-case (indexed_word_counts).
+  auto t = db.allterms_begin();
+  for (t.skip_to("a"); t != db.allterms_end() && (*t)[0] <= 'z'; ++t) b.df.emplace(*t, t.get_termfreq());
+  b.articles = db.get_termfreq(type_term(schema::kArticleType));
+  if (db.get_termfreq(type_term(schema::kIncidentType)) == 0) return b;
+  const std::string member(schema::kMemberPrefix);
+  for (Xapian::docid d : docs_of_type(db, schema::kIncidentType)) {
+    const std::string id = db.get_document(d, Xapian::DOC_ASSUME_VALID).get_value(schema::kIncidentId);
+    for (auto t = db.termlist_begin(d); t != db.termlist_end(d); ++t) {
+      const std::string& term = *t;
+      if (term[0] >= 'a' && term[0] <= 'z') {
+        if (const auto it = b.df.find(term); it != b.df.end()) --it->second;
+      } else if (everything && term.rfind(member, 0) == 0) {
+        b.incident_of[term.substr(member.size())] = id;
+      }
+    }
+  }
+  if (!everything)
+    for (Xapian::docid d : articles) {
+      const std::string id = id_of(db, d);
+      if (std::string inc = schema::incident_of(db, id); !inc.empty()) b.incident_of[id] = std::move(inc);
+    }
+  return b;
+}
+
+// The first and last event days among `order` (first > last when none has one).
+std::pair<long, long> day_span(const std::vector<std::pair<long, Xapian::docid>>& order) {
+  long first = std::numeric_limits<long>::max(), last = std::numeric_limits<long>::min();
+  for (const auto& [day, _] : order)
+    if (day != std::numeric_limits<long>::max()) {
+      first = std::min(first, day);
+      last = std::max(last, day);
+    }
+  return {first, last};
+}
+
+// Deletes the incidents a run replaced and did not keep (`old_ids` but not `taken`); relinking
+// everything also drops incidents whose articles are gone.
+void drop_untaken(Xapian::WritableDatabase& db, bool everything, const std::set<std::string>& old_ids,
+                  const std::set<std::string>& taken) {
+  std::vector<std::string> gone;
+  if (everything) {
+    for (Xapian::docid d : docs_of_type(db, schema::kIncidentType))
+      if (std::string id = db.get_document(d, Xapian::DOC_ASSUME_VALID).get_value(schema::kIncidentId); !taken.count(id))
+        gone.push_back(std::move(id));
+  } else {
+    for (const auto& id : old_ids)
+      if (!taken.count(id)) gone.push_back(id);
+  }
+  for (const auto& id : gone) db.delete_document(std::string(schema::kIdPrefix) + id);
+}
+
+}  // namespace
+
 LinkStats IncidentLinker::relink_all() { return relink(docs_of_type(db_, schema::kArticleType), true); }
 
 LinkStats IncidentLinker::link(const std::vector<std::string>& article_ids) {
@@ -813,41 +884,12 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
   const std::string incident_type = type_term(schema::kIncidentType);
   const bool stored = db_.get_termfreq(incident_type) > 0;
 
-  // Word frequencies among the articles, as they stand before this run writes incidents: neither
-  // the incidents stored nor the order of writing change the weights, so linking the same
-  // articles again gives the same incidents. Words are lower-case (indexed_word_counts).
-  std::unordered_map<std::string, double> df;
-  {
-    auto t = db_.allterms_begin();
-    for (t.skip_to("a"); t != db_.allterms_end() && (*t)[0] <= 'z'; ++t) df.emplace(*t, t.get_termfreq());
-  }
-  const double total = db_.get_termfreq(type_term(schema::kArticleType));
+  const Before before = read_before(db_, articles, everything);
   const WordStats word_stats = [&](const std::string& w) {
-    const auto it = df.find(w);
-    return std::make_pair(it == df.end() ? 0.0 : it->second, total);
+    const auto it = before.df.find(w);
+    return std::make_pair(it == before.df.end() ? 0.0 : it->second, before.articles);
   };
-
-  // Each article's incident before this run; the stored incidents' words leave the frequencies.
-  std::unordered_map<std::string, std::string> previous;
-  if (stored) {
-    const std::string member(schema::kMemberPrefix);
-    for (Xapian::docid d : docs_of_type(db_, schema::kIncidentType)) {
-      const std::string id = db_.get_document(d, Xapian::DOC_ASSUME_VALID).get_value(schema::kIncidentId);
-      for (auto t = db_.termlist_begin(d); t != db_.termlist_end(d); ++t) {
-        const std::string& term = *t;
-        if (term[0] >= 'a' && term[0] <= 'z') {
-          if (const auto it = df.find(term); it != df.end()) --it->second;
-        } else if (everything && term.rfind(member, 0) == 0) {
-          previous[term.substr(member.size())] = id;
-        }
-      }
-    }
-  }
-  if (stored && !everything)
-    for (Xapian::docid d : articles) {
-      const std::string id = id_of(db_, d);
-      if (std::string inc = schema::incident_of(db_, id); !inc.empty()) previous[id] = std::move(inc);
-    }
+  const auto& previous = before.incident_of;
   std::set<std::string> old_ids;
   for (const auto& [_, inc] : previous) old_ids.insert(inc);
 
@@ -856,12 +898,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
   // Stored incidents outside this run are candidates too: those an incident of the run may
   // answer (read up front), and those at a place it recalls (read once per place).
   std::set<std::string> taken;  // ids of this run's incidents
-  long first = std::numeric_limits<long>::max(), last = std::numeric_limits<long>::min();  // the run's days
-  for (const auto& [day, _] : order)
-    if (day != std::numeric_limits<long>::max()) {
-      first = std::min(first, day);
-      last = std::max(last, day);
-    }
+  const auto [first, last] = day_span(order);  // the run's event days
   const bool outside = stored && !everything && first <= last;
   std::map<std::string, std::vector<std::pair<long, std::string>>> stored_at;  // place → (day, id), sorted
   Relator::MoreAtPlace more;
@@ -966,18 +1003,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
   clusterer.finish();
   settle(std::numeric_limits<long>::max());
 
-  // Incidents this run replaced and did not keep; relinking everything also drops incidents
-  // whose articles are gone.
-  std::vector<std::string> gone;
-  if (everything) {
-    for (Xapian::docid d : docs_of_type(db_, schema::kIncidentType))
-      if (std::string id = db_.get_document(d, Xapian::DOC_ASSUME_VALID).get_value(schema::kIncidentId); !taken.count(id))
-        gone.push_back(std::move(id));
-  } else {
-    for (const auto& id : old_ids)
-      if (!taken.count(id)) gone.push_back(id);
-  }
-  for (const auto& id : gone) db_.delete_document(std::string(schema::kIdPrefix) + id);
+  drop_untaken(db_, everything, old_ids, taken);
   db_.commit();
   return stats;
 }
