@@ -491,6 +491,7 @@ nlohmann::json Searcher::stats(unsigned top) {
       return v.substr(0, 4) + "-" + v.substr(4, 2) + (v.substr(6, 2) == "00" ? "" : "-" + v.substr(6, 2));
     };
     out["event_dates"] = {{"first", bound(false)}, {"last", bound(true)}};
+    out["word_pairs"] = word_pairs::complete(db_);
     return out;
   });
 }

@@ -24,6 +24,7 @@
 #include "ingest.h"
 #include "schema.h"
 #include "search.h"
+#include "word_pairs.h"
 
 namespace fs = std::filesystem;
 using namespace incidex;
@@ -140,6 +141,10 @@ int run_build(const Common& c, BuildOptions o, const std::vector<fs::path>& path
              skipped, warnings ? fmt::format(", {} warnings", warnings) : "", count(schema::kArticleType),
              count(schema::kIncidentType), o.db.string());
   for (const auto& [reason, n] : skipped_by_reason) fmt::print(stderr, "  skipped {} × {}\n", n, reason);
+  if (db.get_doccount() > 0 && !word_pairs::complete(db))
+    fmt::print(stderr, "note: {} of the {} documents in {} were indexed by an earlier version, without word pairs: phrases "
+               "are matched from word positions, slower on common words, until the database is built anew from its files\n",
+               db.get_doccount() - db.get_termfreq(std::string(schema::kPairedTerm)), db.get_doccount(), o.db.string());
   if (r.interrupted) return 130;
   return r.added + r.replaced > 0 ? 0 : 1;
 }
@@ -179,6 +184,8 @@ int run_stats(const Common& c, const fs::path& db_path, std::size_t top, bool as
     return 0;
   }
   fmt::print("{} documents in {}\n", out["documents"].get<std::size_t>(), db_path.string());
+  if (!out["word_pairs"].get<bool>())
+    fmt::print("phrases are matched from word positions: some documents were indexed without word pairs\n");
   for (Facet f : kAllFacets) {
     const auto& facet = out["facets"][std::string(facet_name(f))];
     fmt::print("\n{} ({} distinct values, main role)\n", facet_name(f), facet["distinct"].get<std::size_t>());

@@ -126,6 +126,7 @@ TEST_CASE("a database with documents indexed before pairs answers phrases from p
   SearchRequest r;
   r.q = "\"zzqx wwqy\"";
   CHECK(searcher.search(r).total == 0);
+  CHECK(searcher.stats(1)["word_pairs"] == true);
   {
     // A document written the way earlier versions did: words with positions, no pair terms.
     Xapian::WritableDatabase w(db_path.string());
@@ -139,6 +140,7 @@ TEST_CASE("a database with documents indexed before pairs answers phrases from p
     w.commit();
   }
   CHECK_FALSE(word_pairs::complete(Xapian::Database(db_path.string())));
+  CHECK(searcher.stats(1)["word_pairs"] == false);
   CHECK(searcher.search(r).total == 1);
   r.q = "\"air base\"";
   CHECK(searcher.search(r).total > 0);
