@@ -89,11 +89,14 @@ double place_score(const Report& a, const Report& b) {
   return best;
 }
 
-bool overlaps(const std::set<std::string>& a, const std::set<std::string>& b) {
+// Whether two sorted ranges (std::less order) share an element.
+template <class C>
+bool overlaps(const C& a, const C& b) {
+  const std::less<> less;
   for (auto x = a.begin(), y = b.begin(); x != a.end() && y != b.end();) {
-    const int c = x->compare(*y);
-    if (c == 0) return true;
-    c < 0 ? ++x : ++y;
+    if (less(*x, *y)) ++x;
+    else if (less(*y, *x)) ++y;
+    else return true;
   }
   return false;
 }
@@ -118,6 +121,10 @@ std::string join_names(const std::vector<std::string>& names) {
 // Whether a report's or incident's weapons (with categories) make it an air or drone strike.
 bool is_strike(const std::set<std::string>& weapon_ids) {
   return weapon_ids.count("airstrike") > 0 || weapon_ids.count("armed-drone-strike") > 0;
+}
+
+bool is_strike(const std::vector<const Entity*>& weapons) {
+  return std::any_of(weapons.begin(), weapons.end(), [](const Entity* e) { return e->id == "airstrike" || e->id == "armed-drone-strike"; });
 }
 
 std::uint64_t fnv1a(std::string_view s) {
@@ -171,16 +178,23 @@ Report make_report(const json& record, const std::map<std::string, int>& words, 
       if (facet == Facet::place) r.mentioned_places.insert(e->id);
       if (v.value("role", "") != "main") continue;
       auto& list = facet == Facet::group ? r.groups : facet == Facet::weapon ? r.weapons : r.places;
-      auto& ids = facet == Facet::group ? r.group_ids : facet == Facet::weapon ? r.weapon_ids : r.place_ids;
       list.push_back(e);
-      ids.insert(e->id);
       const auto ancestors = g.ancestors(*e);
-      for (const Entity* a : ancestors) ids.insert(a->id);
-      if (facet == Facet::place) r.place_ancestors.push_back(ancestors);
+      if (facet == Facet::place) {
+        r.place_ancestors.push_back(ancestors);
+      } else {
+        auto& set = facet == Facet::group ? r.group_set : r.weapon_set;
+        set.push_back(e);
+        set.insert(set.end(), ancestors.begin(), ancestors.end());
+      }
       if (facet == Facet::group && v.contains("stance") && v["stance"].is_string()) r.stances[e->id] = v["stance"];
     }
   }
-  r.strike = is_strike(r.weapon_ids);
+  for (auto* set : {&r.group_set, &r.weapon_set}) {
+    std::sort(set->begin(), set->end(), std::less<const Entity*>());
+    set->erase(std::unique(set->begin(), set->end()), set->end());
+  }
+  r.strike = is_strike(r.weapon_set);
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& [w, n] : words) {
     const auto [df, total] = stats(w);
@@ -209,13 +223,13 @@ double similarity(const Report& a, const Report& b, const LinkOptions& o) {
   }
   // A strike from the air and the attack it answered share places and often weapon words (the
   // strike's report recalls the "drone attack"): whether a report tells an air strike must agree.
-  if (a.strike != b.strike && !a.weapon_ids.empty() && !b.weapon_ids.empty()) return 0;
+  if (a.strike != b.strike && !a.weapon_set.empty() && !b.weapon_set.empty()) return 0;
   double weapons = 0.5;
-  if (!a.weapon_ids.empty() && !b.weapon_ids.empty()) {
-    if (!overlaps(a.weapon_ids, b.weapon_ids)) return 0;  // a drone attack and an airstrike are two events
+  if (!a.weapon_set.empty() && !b.weapon_set.empty()) {
+    if (!overlaps(a.weapon_set, b.weapon_set)) return 0;  // a drone attack and an airstrike are two events
     weapons = 1.0;
   }
-  const double groups = a.group_ids.empty() || b.group_ids.empty() ? 0.5 : overlaps(a.group_ids, b.group_ids) ? 1.0 : 0.2;
+  const double groups = a.group_set.empty() || b.group_set.empty() ? 0.5 : overlaps(a.group_set, b.group_set) ? 1.0 : 0.2;
   double text = 0;
   for (auto x = a.terms.begin(), y = b.terms.begin(); x != a.terms.end() && y != b.terms.end();) {
     if (x->first < y->first) {
@@ -236,6 +250,7 @@ namespace {
 // moved on too far past its last member, and at finish().
 class Clusterer {
  public:
+  // The report at an index; it must stay at the same address until its cluster is handed over.
   using Lookup = std::function<const Report&(std::size_t)>;
   using Done = std::function<void(std::size_t seq, std::vector<std::size_t>&& members)>;
 
@@ -260,7 +275,7 @@ class Clusterer {
     for (Open& c : open_)
       for (std::size_t k = 0; k < c.members.size(); ++k) {
         if (!may_match(w, c.when[k])) continue;  // similarity() would be 0: dates apart
-        const double s = similarity(r, report_(c.members[k]), o_);
+        const double s = similarity(r, *c.reports[k], o_);
         if (s > best) {
           best = s;
           best_cluster = &c;
@@ -268,10 +283,11 @@ class Clusterer {
       }
     if (best_cluster && best >= o_.threshold) {
       best_cluster->members.push_back(i);
+      best_cluster->reports.push_back(&r);
       best_cluster->when.push_back(w);
       best_cluster->last_day = std::max(best_cluster->last_day, day);
     } else {
-      open_.push_back({next_++, {i}, {w}, day, day});
+      open_.push_back({next_++, {i}, {&r}, {w}, day, day});
     }
   }
   // A report without an event: an incident of its own.
@@ -305,7 +321,8 @@ class Clusterer {
   struct Open {
     std::size_t seq;
     std::vector<std::size_t> members;
-    std::vector<When> when;  // of each member
+    std::vector<const Report*> reports;  // of each member: the lookup's answer, which stays put
+    std::vector<When> when;              // of each member
     long first_day, last_day;
   };
   const LinkOptions& o_;
@@ -355,12 +372,11 @@ class Relator {
     if (response)
       for (auto it = by_day_.lower_bound(day - o_.response_days); it != by_day_.end() && it->first <= day; ++it) {
         const Brief& by = it->second;
-        if (!earlier(it->first, by.id)) continue;
+        // An air strike answering an attack, or an attack answering a strike.
+        if (bx.strike == by.strike || !earlier(it->first, by.id)) continue;
         const bool place = !by.place.empty() && mentioned.count(by.place) && by.place != bx.place;
         const bool actors = overlaps(bx.groups, by.groups);
-        // An air strike answering an attack, or an attack answering a strike.
-        const bool different_action = is_strike(bx.weapons) != is_strike(by.weapons);
-        if (different_action && (place || actors))
+        if (place || actors)
           answers.emplace_back((place ? 2.0 : 0.0) + (actors ? 1.0 : 0.0) - static_cast<double>(day - it->first) / 100.0, by.id);
       }
     for (const auto& place : mentioned) {
@@ -400,7 +416,7 @@ class Relator {
     std::string place;               // most specific main place
     bool specific_place = false;     // a town, base or site (not a province or country)
     std::set<std::string> groups;    // main groups, as named
-    std::set<std::string> weapons;   // main weapons with categories
+    bool strike = false;             // its main weapons tell an air or drone strike
   };
   static Brief brief(const json& inc) {
     Brief b;
@@ -409,10 +425,12 @@ class Relator {
     b.place = inc["location"].is_object() ? inc["location"].value("id", "") : "";
     b.specific_place = !recallable_place(inc).empty();
     for (const auto& v : inc["groups"]) b.groups.insert(v["id"].get<std::string>());
+    std::set<std::string> weapons;  // with categories
     for (const auto& v : inc["weapons"]) {
-      b.weapons.insert(v["id"].get<std::string>());
-      b.weapons.insert(v.value("category", ""));
+      weapons.insert(v["id"].get<std::string>());
+      weapons.insert(v.value("category", ""));
     }
+    b.strike = is_strike(weapons);
     return b;
   }
 
@@ -986,7 +1004,7 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
     const long day = order[i].first;
     std::vector<std::size_t> events;
     for (; i < order.size() && order[i].first == day; ++i) {
-      const json rec = schema::read_record(db_.get_document(order[i].second).get_data());
+      const json rec = schema::read_record_without_mentions(db_.get_document(order[i].second).get_data());
       if (!rec.is_object()) continue;
       Report& r = open.emplace(i, make_report(rec, indexed_word_counts(db_, order[i].second), g_, word_stats)).first->second;
       ++stats.articles;

@@ -35,7 +35,7 @@ struct Report {
   std::vector<const Entity*> places, weapons, groups;   // main role, as named
   std::vector<std::vector<const Entity*>> place_ancestors;  // of each of `places`
   bool strike = false;                     // its main weapons tell an air or drone strike
-  std::set<std::string> place_ids, weapon_ids, group_ids;  // main role with ancestors
+  std::vector<const Entity*> weapon_set, group_set;  // main role with ancestors, sorted by address
   std::set<std::string> mentioned_places;  // any role, as named (for "recalls")
   std::vector<std::pair<std::uint64_t, double>> terms;  // word weights (tf-idf), normalised to length 1,
                                                       // by a 64-bit hash of the word, in hash order

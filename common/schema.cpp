@@ -163,6 +163,15 @@ nlohmann::json read_record(std::string_view data) {
   return nlohmann::json::parse(data.substr(0, data.find('\n')), nullptr, false);
 }
 
+nlohmann::json read_record_without_mentions(std::string_view data) {
+  using nlohmann::json;
+  const json::parser_callback_t skip = [](int depth, json::parse_event_t event, json& parsed) {
+    // Entities sit at depth 2 (record → list → entity); their keys are read at depth 3.
+    return !(event == json::parse_event_t::key && depth == 3 && parsed == "mentions");
+  };
+  return json::parse(data.substr(0, data.find('\n')), skip, false);
+}
+
 std::string_view read_text(std::string_view data) {
   const size_t nl = data.find('\n');
   return nl == std::string_view::npos ? std::string_view() : data.substr(nl + 1);

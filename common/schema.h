@@ -77,6 +77,8 @@ inline constexpr size_t kMaxWordBytes = 64;
 std::string pack_data(const nlohmann::json& record, std::string_view text);
 // The record of stored data (a discarded json value when it is not valid).
 nlohmann::json read_record(std::string_view data);
+// The same without the entities' mentions (their text spans, most of an article's record).
+nlohmann::json read_record_without_mentions(std::string_view data);
 // The article text of stored data ("" when there is none).
 std::string_view read_text(std::string_view data);
 
