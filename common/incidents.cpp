@@ -119,12 +119,15 @@ std::string join_names(const std::vector<std::string>& names) {
 }
 
 // Whether a report's or incident's weapons (with categories) make it an air or drone strike.
+// Whether a weapon id (with categories) tells an air or drone strike.
+bool strike_weapon(std::string_view id) { return id == "airstrike" || id == "armed-drone-strike"; }
+
 bool is_strike(const std::set<std::string>& weapon_ids) {
-  return weapon_ids.count("airstrike") > 0 || weapon_ids.count("armed-drone-strike") > 0;
+  return std::any_of(weapon_ids.begin(), weapon_ids.end(), [](const std::string& id) { return strike_weapon(id); });
 }
 
 bool is_strike(const std::vector<const Entity*>& weapons) {
-  return std::any_of(weapons.begin(), weapons.end(), [](const Entity* e) { return e->id == "airstrike" || e->id == "armed-drone-strike"; });
+  return std::any_of(weapons.begin(), weapons.end(), [](const Entity* e) { return strike_weapon(e->id); });
 }
 
 std::uint64_t fnv1a(std::string_view s) {

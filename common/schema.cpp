@@ -165,7 +165,7 @@ nlohmann::json read_record(std::string_view data) {
 
 nlohmann::json read_record_without_mentions(std::string_view data) {
   using nlohmann::json;
-  const json::parser_callback_t skip = [](int depth, json::parse_event_t event, json& parsed) {
+  static const json::parser_callback_t skip = [](int depth, json::parse_event_t event, json& parsed) {
     // Entities sit at depth 2 (record → list → entity); their keys are read at depth 3.
     return !(event == json::parse_event_t::key && depth == 3 && parsed == "mentions");
   };
