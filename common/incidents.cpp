@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <tuple>
 #include <unordered_map>
 
 #include "schema.h"
@@ -919,7 +920,8 @@ LinkStats IncidentLinker::relink(std::vector<Xapian::docid> articles, bool every
   // Stored incidents outside this run are candidates too: those an incident of the run may
   // answer (read up front), and those at a place it recalls (read once per place).
   std::set<std::string> taken;  // ids of this run's incidents
-  const auto [first, last] = day_span(order);  // the run's event days
+  long first, last;  // the run's event days (plain variables: the lambda below captures them)
+  std::tie(first, last) = day_span(order);
   const bool outside = stored && !everything && first <= last;
   std::map<std::string, std::vector<std::pair<long, std::string>>> stored_at;  // place → (day, id), sorted
   Relator::MoreAtPlace more;
