@@ -119,14 +119,10 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
-// Whether a report's or incident's weapons (with categories) make it an air or drone strike.
-// Whether a weapon id (with categories) tells an air or drone strike.
+// Whether a weapon id (or weapon category) tells an air or drone strike.
 bool strike_weapon(std::string_view id) { return id == "airstrike" || id == "armed-drone-strike"; }
 
-bool is_strike(const std::set<std::string>& weapon_ids) {
-  return std::any_of(weapon_ids.begin(), weapon_ids.end(), [](const std::string& id) { return strike_weapon(id); });
-}
-
+// Whether a report's weapons (with categories) make it an air or drone strike.
 bool is_strike(const std::vector<const Entity*>& weapons) {
   return std::any_of(weapons.begin(), weapons.end(), [](const Entity* e) { return strike_weapon(e->id); });
 }
@@ -429,12 +425,8 @@ class Relator {
     b.place = inc["location"].is_object() ? inc["location"].value("id", "") : "";
     b.specific_place = !recallable_place(inc).empty();
     for (const auto& v : inc["groups"]) b.groups.insert(v["id"].get<std::string>());
-    std::set<std::string> weapons;  // with categories
-    for (const auto& v : inc["weapons"]) {
-      weapons.insert(v["id"].get<std::string>());
-      weapons.insert(v.value("category", ""));
-    }
-    b.strike = is_strike(weapons);
+    for (const auto& v : inc["weapons"])
+      b.strike = b.strike || strike_weapon(v["id"].get<std::string>()) || strike_weapon(v.value("category", ""));
     return b;
   }
 
@@ -774,10 +766,6 @@ std::vector<std::pair<long, std::string>> stored_recall_candidates(const Xapian:
   std::sort(found.begin(), found.end());
   return found;
 }
-
-}  // namespace
-
-namespace {
 
 // What a run starts from, read before it writes.
 struct Before {

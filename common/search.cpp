@@ -436,6 +436,7 @@ void Searcher::reopen() {
     db_ = Xapian::Database(path_);
     parser_.set_database(db_);
   }
+  pairs_ = word_pairs::complete(db_);
 }
 
 template <class F>
@@ -491,7 +492,7 @@ nlohmann::json Searcher::stats(unsigned top) {
       return v.substr(0, 4) + "-" + v.substr(4, 2) + (v.substr(6, 2) == "00" ? "" : "-" + v.substr(6, 2));
     };
     out["event_dates"] = {{"first", bound(false)}, {"last", bound(true)}};
-    out["word_pairs"] = word_pairs::complete(db_);
+    out["word_pairs"] = pairs_;
     return out;
   });
 }
@@ -533,7 +534,7 @@ Xapian::Query Searcher::text_query(const SearchRequest& r, std::string* suggesti
   // The suggestion is worded in the user's terms: correct the plainly folded query.
   if (suggestion) *suggestion = spelling_suggestion(db_, fold_query(q));
   if (parsed.empty()) return match_all();
-  return word_pairs::complete(db_) ? word_pairs::use_pairs(parsed) : parsed;
+  return pairs_ ? word_pairs::use_pairs(parsed) : parsed;
 }
 
 namespace {

@@ -149,6 +149,7 @@ class Searcher {
   const Gazetteer& gazetteer() const { return gazetteer_; }
 
  private:
+  // Reopens the database at its latest revision (afresh when a remote shard went away).
   void reopen();
   // Sets an article record's "incident" to the id of the incident it belongs to (or null).
   void add_incident(nlohmann::json& record);
@@ -222,6 +223,7 @@ class Searcher {
   Xapian::QueryParser parser_;
   Xapian::Stem stemmer_{"english"};
   bool remote_ = false;  // a stub naming remote shards (bounded by Xapian's time limit)
+  bool pairs_ = false;   // every document has word pairs (word_pairs::complete), as of the last reopen
   static constexpr std::size_t kMaxExpansions = 100000;  // cached packed values per facet
   Xapian::doccount partition_min_ = 50000;  // documents before a pass is split between threads
   unsigned partitions_wanted_;              // threads per pass
