@@ -474,9 +474,9 @@ nlohmann::json Searcher::stats(unsigned top) {
                           {"articles", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kArticleType))},
                           {"incidents", db_.get_termfreq(std::string(schema::kTypePrefix) + std::string(schema::kIncidentType))},
                           {"facets", nlohmann::json::object()}};
+    const std::optional<Conjunction> direct = conjunction(SearchRequest{}, std::nullopt, match_all());  // every article
     for (Facet f : kAllFacets) {
-      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr,
-                                      direct_counting_ ? conjunction_of(articles()) : std::nullopt);
+      const auto counts = count_facet(articles, std::nullopt, f, false, nullptr, direct);
       std::vector<std::pair<std::string, Xapian::doccount>> sorted(counts.begin(), counts.end());
       std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
       nlohmann::json values = nlohmann::json::array();
@@ -588,6 +588,7 @@ std::optional<Conjunction> Searcher::conjunction(const SearchRequest& r, std::op
   if (!cols || !r.published_from.empty() || !r.published_to.empty() || r.killed_min || r.bbox) return std::nullopt;
   std::optional<Conjunction> c = conjunction_of(text);
   if (!c) return std::nullopt;
+  c->columns = cols;
   // The type term, unless every document has it (then it would only cost a skip per match).
   const std::string type = std::string(schema::kTypePrefix) + r.type;
   if (db_.get_termfreq(type) != db_.get_doccount()) c->all.push_back({type});
@@ -684,6 +685,51 @@ void set_order(Xapian::Enquire& e, SortOrder sort) {
 
 }  // namespace
 
+bool Searcher::walks(const Conjunction* direct, const std::vector<Xapian::valueno>& slots,
+                     const std::optional<Ranking>& ranking) {
+  if (!direct || !direct->columns || remote_ || (ranking && !direct->weighable)) return false;
+  const ValueColumns& cols = *direct->columns;
+  return cols.covers(slots) && (!ranking || ranking->sort == SortOrder::relevance || cols.index_of(schema::kEventDate) >= 0);
+}
+
+namespace {
+
+// Whether `a` comes before `b` in Xapian's order: the sort value (if any), then weight, then docid.
+bool ranks_before(SortOrder sort, const Searcher::Ranked& a, const Searcher::Ranked& b) {
+  if (sort != SortOrder::relevance && a.key != b.key) return sort == SortOrder::date_desc ? a.key > b.key : a.key < b.key;
+  if (a.weight != b.weight) return a.weight > b.weight;
+  return a.docid < b.docid;
+}
+
+// Keeps the first `wanted` matches offered, in Xapian's order.
+class Best {
+ public:
+  Best(SortOrder sort, Xapian::doccount wanted) : sort_(sort), wanted_(wanted) {}
+  void offer(Searcher::Ranked&& r) {
+    const auto later = [this](const Searcher::Ranked& a, const Searcher::Ranked& b) { return ranks_before(sort_, a, b); };
+    if (heap_.size() < wanted_) {
+      heap_.push_back(std::move(r));
+      std::push_heap(heap_.begin(), heap_.end(), later);  // the last in order on top
+    } else if (wanted_ > 0 && later(r, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), later);
+      heap_.back() = std::move(r);
+      std::push_heap(heap_.begin(), heap_.end(), later);
+    }
+  }
+  // The matches kept, first first.
+  std::vector<Searcher::Ranked> take() {
+    std::sort_heap(heap_.begin(), heap_.end(), [this](const auto& a, const auto& b) { return ranks_before(sort_, a, b); });
+    return std::move(heap_);
+  }
+
+ private:
+  SortOrder sort_;
+  Xapian::doccount wanted_;
+  std::vector<Searcher::Ranked> heap_;
+};
+
+}  // namespace
+
 Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                                   const std::vector<Xapian::valueno>& slots, double remote_time_limit,
                                   const std::optional<Ranking>& ranking, const Conjunction* direct) {
@@ -695,8 +741,7 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
   const Xapian::docid last = db_.get_lastdocid();
   const auto first = [&](std::size_t k) { return Xapian::docid(1 + std::uint64_t(last) * k / dbs.size()); };
   // A pass counting through the columns walks `direct`, when given, instead of running a match.
-  const bool walk = direct && !ranking && !remote_ && cols && cols->covers(slots) &&
-                    (!direct->columns || direct->columns == cols);
+  const bool walk = walks(direct, slots, ranking);
   std::vector<Xapian::Query> queries;
   for (std::size_t k = 0; k < dbs.size() && !walk; ++k) {
     if (dbs.size() > 1) queries.push_back(restrict(make_query(), bound, first(k), first(k + 1) - 1));
@@ -706,18 +751,29 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
     Xapian::Database& db = *dbs[k];
     Pass part;
     if (walk) {
-      part.counter = std::make_unique<ValueCounter>(slots, false, cols);
-      ConjunctionCursor matches(db, *direct, first(k), first(k + 1) - 1);
+      const ValueColumns& walked = *direct->columns;
+      part.counter = std::make_unique<ValueCounter>(slots, false, direct->columns);
+      const Xapian::docid from = first(k), to = first(k + 1) - 1;
+      ConjunctionCursor matches(db, *direct, from, to);
+      std::optional<Best> best;
+      if (ranking) best.emplace(ranking->sort, ranking->wanted);
+      const int date = ranking && ranking->sort != SortOrder::relevance ? walked.index_of(schema::kEventDate) : -1;
       Xapian::doccount n = 0;
+      Xapian::docid at = from - 1;
       while (const Xapian::docid did = matches.next()) {
         if ((n & 1023) == 0 && bound && bound->due()) {  // before the first match too
           part.complete = false;
           break;
         }
         part.counter->add(did);
+        if (best) best->offer({did, matches.weight(), date < 0 ? std::string() : walked.value(date, walked.code(date, did))});
         ++n;
+        at = did;
       }
-      part.lower = part.upper = part.estimated = n;
+      part.lower = part.upper = n;
+      // Cut short: as many matches again in the rest of the range as in the part walked.
+      part.estimated = part.complete || at < from ? n : Xapian::doccount(double(n) * (to - from + 1) / (at - from + 1));
+      if (best) part.hits = best->take();
       return part;
     }
     Xapian::Enquire e(db);
@@ -751,13 +807,8 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
     std::move(part.hits.begin(), part.hits.end(), std::back_inserter(out.hits));
   }
   if (ranking && dbs.size() > 1) {
-    // Xapian's order: the sort value (if any), then weight, then docid.
     const SortOrder sort = ranking->sort;
-    std::sort(out.hits.begin(), out.hits.end(), [sort](const Ranked& a, const Ranked& b) {
-      if (sort != SortOrder::relevance && a.key != b.key) return sort == SortOrder::date_desc ? a.key > b.key : a.key < b.key;
-      if (a.weight != b.weight) return a.weight > b.weight;
-      return a.docid < b.docid;
-    });
+    std::sort(out.hits.begin(), out.hits.end(), [sort](const Ranked& a, const Ranked& b) { return ranks_before(sort, a, b); });
     if (out.hits.size() > ranking->wanted) out.hits.resize(ranking->wanted);
   }
   return out;
@@ -829,10 +880,16 @@ SearchResult Searcher::search(const SearchRequest& r) {
     }
     if (r.histogram) slots.push_back(schema::kEventDate);
 
-    const Pass ranked = run_pass(full_query_maker(r, query), bound, {}, r.time_limit, Ranking{r.sort, r.offset + r.per_page});
+    // A pass that walks the posting lists and can weigh what it walks also ranks (it visits every
+    // match anyway); otherwise Xapian's matcher ranks in a pass of its own.
+    const Ranking ranking{r.sort, r.offset + r.per_page};
     const std::optional<Conjunction> direct = conjunction(r, std::nullopt, text);
-    const Pass counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit, std::nullopt,
-                                 direct ? &*direct : nullptr);
+    const Conjunction* walked = direct ? &*direct : nullptr;
+    const bool one_pass = walks(walked, slots, ranking);
+    const Pass separate = one_pass ? Pass{} : run_pass(full_query_maker(r, query), bound, {}, r.time_limit, ranking);
+    const Pass counts = run_pass(full_query_maker(r, query), bound, slots, r.time_limit,
+                                 one_pass ? std::optional(ranking) : std::nullopt, walked);
+    const Pass& ranked = one_pass ? counts : separate;
     if (counts.counter) {
       res.total = counts.complete ? counts.total() : std::max(counts.total(), ranked.estimated);
       res.exact = counts.complete;

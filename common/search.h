@@ -169,11 +169,15 @@ class Searcher {
     SortOrder sort = SortOrder::relevance;
     Xapian::doccount wanted = 0;
   };
+
+ public:
   struct Ranked {
     Xapian::docid docid;
     double weight;
     std::string key;  // the sort value (empty by relevance)
   };
+
+ private:
   // What one pass over the matches of a query found: counts of some slots' values, or the best
   // matches.
   struct Pass {
@@ -196,12 +200,17 @@ class Searcher {
   // `slots`; with one, keeps the best matches (as one Enquire over the whole database would rank
   // them) and counts nothing (`slots` is ignored). On a large local database the docid range is
   // split between threads, each with its own handle at the same revision and its own query from
-  // `make_query`; their hits are merged. A counting pass given `direct` (the same documents as
-  // the query) walks it with a ConjunctionCursor instead of Xapian's matcher when it counts
-  // through the value columns.
+  // `make_query`; their hits are merged. A pass given `direct` (the same documents as the query)
+  // walks it with a ConjunctionCursor instead of Xapian's matcher when walks() says so; such a
+  // pass counts `slots` and, given a ranking, keeps the best matches too.
   Pass run_pass(const QueryMaker& make_query, const std::optional<TimeBound>& bound,
                 const std::vector<Xapian::valueno>& slots, double remote_time_limit,
                 const std::optional<Ranking>& ranking = std::nullopt, const Conjunction* direct = nullptr);
+  // Whether a pass over `direct` counting `slots` (and ranking, when given) walks posting lists:
+  // the database is local, its columns are built and hold the slots, and the weights, when
+  // ranking, are known.
+  bool walks(const Conjunction* direct, const std::vector<Xapian::valueno>& slots,
+             const std::optional<Ranking>& ranking);
   // The handles a pass uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
   std::vector<Xapian::Database*> pass_handles();

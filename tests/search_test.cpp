@@ -221,7 +221,7 @@ TEST_CASE("counting by walking posting lists gives what Xapian's matcher counts"
   REQUIRE(columns_built(db));
   Searcher walked(db, shipped_gazetteer()), matched(db, shipped_gazetteer());
   matched.set_direct_counting(false);
-  std::vector<SearchRequest> requests(10);
+  std::vector<SearchRequest> requests(13);
   requests[0].histogram = Interval::month;  // every article
   requests[1].q = "attack";
   requests[2].q = "rocket drone -base";  // two clauses and an excluded term
@@ -241,12 +241,22 @@ TEST_CASE("counting by walking posting lists gives what Xapian's matcher counts"
   requests[8].q = "zzzunknownword";
   requests[9].q = "attack -rocket";
   requests[9].facets.clear();  // nothing to count but the total
+  requests[10] = requests[4];     // ranked while walked, by date, and a second page
+  requests[10].sort = SortOrder::date_desc;
+  requests[11].q = "rocket drone";
+  requests[11].sort = SortOrder::date_asc;
+  requests[12].q = "attack";
+  requests[12].offset = 7;
+  requests[12].per_page = 5;
   for (size_t i = 0; i < requests.size(); ++i) {
     CAPTURE(i);
-    const auto a = summary(walked.search(requests[i])), b = summary(matched.search(requests[i]));
+    const SearchResult ra = walked.search(requests[i]), rb = matched.search(requests[i]);
+    const auto a = summary(ra), b = summary(rb);
     CHECK(a == b);
-    if (i < 8) CHECK(a.size() > 5);
+    if (i < 8 || i > 9) CHECK(a.size() > 5);
     if (i == 9) CHECK(std::stoul(a.front()) > 3);
+    REQUIRE(ra.hits.size() == rb.hits.size());
+    for (size_t k = 0; k < ra.hits.size(); ++k) CHECK(ra.hits[k].score == rb.hits[k].score);  // weighed the same
   }
   for (Facet f : {Facet::place, Facet::weapon}) {
     const FacetResult va = walked.facet_values(requests[4], f, "", 50), vb = matched.facet_values(requests[4], f, "", 50);
