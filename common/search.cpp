@@ -422,10 +422,44 @@ void Searcher::set_parallel_counting(Xapian::doccount min_docs, unsigned threads
   partitions_.clear();
 }
 
-void Searcher::add_incident(nlohmann::json& record) {
+void Searcher::add_incident(nlohmann::json& record) { add_incident(db_, record); }
+
+void Searcher::add_incident(const Xapian::Database& db, nlohmann::json& record) {
   if (record.value("type", "article") != "article" || !record.contains("id")) return;
-  const std::string inc = schema::incident_of(db_, record["id"].get<std::string>());
+  const std::string inc = schema::incident_of(db, record["id"].get<std::string>());
   record["incident"] = inc.empty() ? nlohmann::json(nullptr) : nlohmann::json(inc);
+}
+
+std::vector<Hit> Searcher::read_hits(const SearchRequest& r, const std::vector<Ranked>& ranked, const Xapian::Query& text) {
+  std::vector<Hit> hits(ranked.size());
+  std::vector<Xapian::Database*> dbs = pass_handles();
+  if (dbs.size() > hits.size()) dbs.resize(std::max<std::size_t>(hits.size(), 1));
+  // Thread k reads hits k, k + n, k + 2n... on its own handle, with a query tree of its own (built
+  // here: threads share no part of one).
+  std::vector<Xapian::Query> texts = {text};
+  while (texts.size() < dbs.size()) texts.push_back(text_query(r, nullptr));
+  const auto read = [&](std::size_t k) {
+    const Xapian::Database& db = *dbs[k];
+    for (std::size_t i = k; i < hits.size(); i += dbs.size()) {
+      Hit& h = hits[i];
+      h.docid = ranked[i].docid;
+      h.score = ranked[i].weight;
+      const std::string data = db.get_document(h.docid, Xapian::DOC_ASSUME_VALID).get_data();
+      h.record = schema::read_record(data);
+      if (h.record.is_discarded()) h.record = nlohmann::json::object();
+      add_incident(db, h.record);
+      if (const std::string_view body = schema::read_text(data); !body.empty()) {
+        h.snippet = make_snippet(std::string(body), texts[k], 40, entity_spans(h.record, texts[k]));
+      } else if (h.record.contains("summary")) {  // incidents
+        h.snippet = make_snippet(h.record["summary"].get<std::string>(), texts[k], 40);
+      }
+    }
+  };
+  std::vector<std::future<void>> others;
+  for (std::size_t k = 1; k < dbs.size(); ++k) others.push_back(std::async(std::launch::async, read, k));
+  read(0);
+  for (auto& f : others) f.get();
+  return hits;
 }
 
 void Searcher::reopen() {
@@ -897,21 +931,7 @@ SearchResult Searcher::search(const SearchRequest& r) {
       res.total = counts.lower == counts.upper ? counts.lower : std::max(counts.estimated, ranked.estimated);
       res.exact = counts.lower == counts.upper;
     }
-    for (std::size_t i = r.offset; i < ranked.hits.size(); ++i) {
-      Hit h;
-      h.docid = ranked.hits[i].docid;
-      h.score = ranked.hits[i].weight;
-      const std::string data = db_.get_document(h.docid, Xapian::DOC_ASSUME_VALID).get_data();
-      h.record = schema::read_record(data);
-      if (h.record.is_discarded()) h.record = nlohmann::json::object();
-      add_incident(h.record);
-      if (const std::string_view body = schema::read_text(data); !body.empty()) {
-        h.snippet = make_snippet(std::string(body), text, 40, entity_spans(h.record, text));
-      } else if (h.record.contains("summary")) {  // incidents
-        h.snippet = make_snippet(h.record["summary"].get<std::string>(), text, 40);
-      }
-      res.hits.push_back(std::move(h));
-    }
+    if (ranked.hits.size() > r.offset) res.hits = read_hits(r, {ranked.hits.begin() + r.offset, ranked.hits.end()}, text);
     if (r.offset + r.per_page < res.total) res.next_offset = r.offset + r.per_page;
 
     for (Facet f : r.facets) {

@@ -153,6 +153,7 @@ class Searcher {
   void reopen();
   // Sets an article record's "incident" to the id of the incident it belongs to (or null).
   void add_incident(nlohmann::json& record);
+  static void add_incident(const Xapian::Database& db, nlohmann::json& record);
   template <class F>
   auto with_retry(F&& f) -> decltype(f());
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
@@ -211,6 +212,9 @@ class Searcher {
   // ranking, are known.
   bool walks(const Conjunction* direct, const std::vector<Xapian::valueno>& slots,
              const std::optional<Ranking>& ranking);
+  // The hits of `ranked` (in its order) with their stored records and snippets of `text`, read
+  // on the threads and handles of a pass.
+  std::vector<Hit> read_hits(const SearchRequest& r, const std::vector<Ranked>& ranked, const Xapian::Query& text);
   // The handles a pass uses: this searcher's database, then one more per extra thread when the
   // database is local, single and large enough, and every handle is at the same revision.
   std::vector<Xapian::Database*> pass_handles();

@@ -187,8 +187,8 @@ TEST_CASE_FIXTURE(OneAndThreeThreads, "counting split between threads gives the 
 
 TEST_CASE_FIXTURE(OneAndThreeThreads, "hits ranked on several threads come in the order of one ranking over the whole database") {
   const auto ranked = [](const SearchResult& r) {
-    std::vector<std::pair<std::string, double>> out;
-    for (const Hit& h : r.hits) out.emplace_back(h.record.value("id", ""), h.score);
+    std::vector<std::tuple<std::string, double, std::string, std::string>> out;
+    for (const Hit& h : r.hits) out.emplace_back(h.record.value("id", ""), h.score, h.snippet, h.record.dump());
     return out;
   };
   for (const std::string q : {"", "attack", "rocket OR drone OR base", "\"air base\""})
@@ -208,8 +208,9 @@ TEST_CASE_FIXTURE(OneAndThreeThreads, "hits ranked on several threads come in th
           const SearchResult a = one.search(r), b = three.search(r);
           CHECK(a.total == b.total);
           CHECK(a.exact == b.exact);
-          CHECK(ranked(a) == ranked(b));  // same documents, same scores, same order
+          CHECK(ranked(a) == ranked(b));  // same documents, scores, order, records and snippets (read on 3 threads)
           CHECK(!a.hits.empty());
+          if (!q.empty()) CHECK(a.hits.front().snippet.find("<mark>") != std::string::npos);
         }
       }
 }
