@@ -729,35 +729,37 @@ bool Searcher::walks(const Conjunction* direct, const std::vector<Xapian::valuen
 namespace {
 
 // Whether `a` comes before `b` in Xapian's order: the sort value (if any), then weight, then docid.
-bool ranks_before(SortOrder sort, const Searcher::Ranked& a, const Searcher::Ranked& b) {
-  if (sort != SortOrder::relevance && a.key != b.key) return sort == SortOrder::date_desc ? a.key > b.key : a.key < b.key;
-  if (a.weight != b.weight) return a.weight > b.weight;
-  return a.docid < b.docid;
-}
+struct InOrder {
+  SortOrder sort;
+  bool operator()(const Searcher::Ranked& a, const Searcher::Ranked& b) const {
+    if (sort != SortOrder::relevance && a.key != b.key) return sort == SortOrder::date_desc ? a.key > b.key : a.key < b.key;
+    if (a.weight != b.weight) return a.weight > b.weight;
+    return a.docid < b.docid;
+  }
+};
 
 // Keeps the first `wanted` matches offered, in Xapian's order.
 class Best {
  public:
-  Best(SortOrder sort, Xapian::doccount wanted) : sort_(sort), wanted_(wanted) {}
+  Best(SortOrder sort, Xapian::doccount wanted) : order_{sort}, wanted_(wanted) {}
   void offer(Searcher::Ranked&& r) {
-    const auto later = [this](const Searcher::Ranked& a, const Searcher::Ranked& b) { return ranks_before(sort_, a, b); };
     if (heap_.size() < wanted_) {
       heap_.push_back(std::move(r));
-      std::push_heap(heap_.begin(), heap_.end(), later);  // the last in order on top
-    } else if (wanted_ > 0 && later(r, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), later);
+      std::push_heap(heap_.begin(), heap_.end(), order_);  // the last in order on top
+    } else if (wanted_ > 0 && order_(r, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), order_);
       heap_.back() = std::move(r);
-      std::push_heap(heap_.begin(), heap_.end(), later);
+      std::push_heap(heap_.begin(), heap_.end(), order_);
     }
   }
   // The matches kept, first first.
   std::vector<Searcher::Ranked> take() {
-    std::sort_heap(heap_.begin(), heap_.end(), [this](const auto& a, const auto& b) { return ranks_before(sort_, a, b); });
+    std::sort_heap(heap_.begin(), heap_.end(), order_);
     return std::move(heap_);
   }
 
  private:
-  SortOrder sort_;
+  InOrder order_;
   Xapian::doccount wanted_;
   std::vector<Searcher::Ranked> heap_;
 };
@@ -841,8 +843,7 @@ Searcher::Pass Searcher::run_pass(const QueryMaker& make_query, const std::optio
     std::move(part.hits.begin(), part.hits.end(), std::back_inserter(out.hits));
   }
   if (ranking && dbs.size() > 1) {
-    const SortOrder sort = ranking->sort;
-    std::sort(out.hits.begin(), out.hits.end(), [sort](const Ranked& a, const Ranked& b) { return ranks_before(sort, a, b); });
+    std::sort(out.hits.begin(), out.hits.end(), InOrder{ranking->sort});
     if (out.hits.size() > ranking->wanted) out.hits.resize(ranking->wanted);
   }
   return out;
