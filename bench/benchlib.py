@@ -1,5 +1,6 @@
 """Shared by bench/run and bench/shards: paths, the query mix, the corpus, and an incidex-serve
 on a loopback port with its latency measured per request."""
+import concurrent.futures
 import http.client
 import json
 import os
@@ -99,6 +100,22 @@ def incidex_query(conn, params):
     if res.status != 200:
         raise RuntimeError(f"{path}: {res.status} {body[:200]}")
     return elapsed * 1000, json.loads(body)["total"]
+
+
+def concurrent_load(fn, clients):
+    """Runs fn(i) on `clients` threads at once (each returning a list of ms); all the ms and the queries/s."""
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(clients) as ex:
+        all_ms = [ms for part in ex.map(fn, range(clients)) for ms in part]
+    return all_ms, len(all_ms) / (time.monotonic() - start)
+
+
+def incidex_load(port, reqs, passes):
+    """A client of concurrent_load: its own connection to incidex-serve, the mix `passes` times."""
+    def client(_):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        return [incidex_query(c, params)[0] for _ in range(passes) for _, params in reqs]
+    return client
 
 
 def corpus(n):
