@@ -422,13 +422,16 @@ void Searcher::set_parallel_counting(Xapian::doccount min_docs, unsigned threads
   partitions_.clear();
 }
 
-void Searcher::add_incident(nlohmann::json& record) { add_incident(db_, record); }
+namespace {
 
-void Searcher::add_incident(const Xapian::Database& db, nlohmann::json& record) {
+// Sets an article record's "incident" to the id of the incident it belongs to in `db` (or null).
+void add_incident(const Xapian::Database& db, nlohmann::json& record) {
   if (record.value("type", "article") != "article" || !record.contains("id")) return;
   const std::string inc = schema::incident_of(db, record["id"].get<std::string>());
   record["incident"] = inc.empty() ? nlohmann::json(nullptr) : nlohmann::json(inc);
 }
+
+}  // namespace
 
 std::vector<Hit> Searcher::read_hits(const SearchRequest& r, const std::vector<Ranked>& ranked, const Xapian::Query& text) {
   std::vector<Hit> hits(ranked.size());
@@ -989,7 +992,7 @@ void Searcher::for_each(const SearchRequest& r, const std::function<void(const n
       const Xapian::Document doc = it.get_document();
       nlohmann::json rec = schema::read_record(doc.get_data());
       if (rec.is_discarded()) continue;
-      add_incident(rec);
+      add_incident(db_, rec);
       row(rec, doc);
     }
     if (m.size() < kPage) break;
@@ -1008,7 +1011,7 @@ std::optional<nlohmann::json> Searcher::get(const std::string& id, const std::st
       const std::string data = doc.get_data();
       auto j = schema::read_record(data);
       if (j.is_discarded()) continue;
-      add_incident(j);
+      add_incident(db_, j);
       if (type == schema::kArticleType) j["text"] = std::string(schema::read_text(data));
       return j;
     }

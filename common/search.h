@@ -151,9 +151,6 @@ class Searcher {
  private:
   // Reopens the database at its latest revision (afresh when a remote shard went away).
   void reopen();
-  // Sets an article record's "incident" to the id of the incident it belongs to (or null).
-  void add_incident(nlohmann::json& record);
-  static void add_incident(const Xapian::Database& db, nlohmann::json& record);
   template <class F>
   auto with_retry(F&& f) -> decltype(f());
   Xapian::Query text_query(const SearchRequest& r, std::string* suggestion);
