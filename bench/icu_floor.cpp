@@ -17,12 +17,12 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "shares.h"
 #include "tokenizer.h"
 
 namespace {
@@ -80,23 +80,13 @@ int main(int argc, char** argv) {
   }
   const unsigned n = args.size() > 1 ? static_cast<unsigned>(std::max(1, std::atoi(args[1].c_str()))) : 1;
   const auto start = std::chrono::steady_clock::now();
-  std::vector<Share> shares(n);
-  std::vector<std::string> errors(n);
-  std::vector<std::thread> threads;
-  for (unsigned k = 0; k < n; ++k)
-    threads.emplace_back([&, k] {
-      try {
-        shares[k] = break_share(args[0], k, n, tokenizer);
-      } catch (const std::exception& e) {
-        errors[k] = e.what();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors)
-    if (!e.empty()) {
-      std::cerr << "icu-floor: " << e << "\n";
-      return 1;
-    }
+  std::vector<Share> shares;
+  try {
+    shares = on_threads(n, [&](unsigned k) { return break_share(args[0], k, n, tokenizer); });
+  } catch (const std::exception& e) {
+    std::cerr << "icu-floor: " << e.what() << "\n";
+    return 1;
+  }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Share total;
   for (const Share& sh : shares) {

@@ -15,11 +15,12 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "shares.h"
 
 namespace {
 
@@ -80,25 +81,16 @@ int main(int argc, char** argv) {
   const unsigned n = args.size() > 2 ? static_cast<unsigned>(std::max(1, std::atoi(args[2].c_str()))) : 1;
   std::filesystem::create_directories(out);
   const auto start = std::chrono::steady_clock::now();
-  std::vector<std::size_t> added(n, 0);
-  std::vector<std::string> errors(n);
-  std::vector<std::thread> threads;
-  for (unsigned k = 0; k < n; ++k)
-    threads.emplace_back([&, k] {
-      try {
-        added[k] = index_share(corpus, fmt::format("{}/db-{}", out, k), k, n, parts);
-      } catch (const std::exception& e) {
-        errors[k] = e.what();
-      } catch (const Xapian::Error& e) {
-        errors[k] = e.get_description();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors)
-    if (!e.empty()) {
-      std::cerr << "xapian-floor: " << e << "\n";
-      return 1;
-    }
+  std::vector<std::size_t> added;
+  try {
+    added = on_threads(n, [&](unsigned k) { return index_share(corpus, fmt::format("{}/db-{}", out, k), k, n, parts); });
+  } catch (const std::exception& e) {
+    std::cerr << "xapian-floor: " << e.what() << "\n";
+    return 1;
+  } catch (const Xapian::Error& e) {
+    std::cerr << "xapian-floor: " << e.get_description() << "\n";
+    return 1;
+  }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::size_t total = 0;
   for (std::size_t a : added) total += a;
