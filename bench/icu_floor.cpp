@@ -1,7 +1,7 @@
 // What ICU's word breaking alone costs on this machine: each of N threads reads every Nth line of a
 // JSON Lines corpus, parses it, and splits its title and text into words with ICU's word break
-// iterator (the first step of incidex's analysis), writing nothing. Prints articles/s. bench/run
-// prints it beside incidex and FTS5: no index built on ICU's tokens can be faster than this.
+// iterator (the first step of incidex's analysis), writing nothing. Prints articles/s: no index
+// built on ICU's tokens can be faster than this (docs/benchmarks.md compares it with FTS5).
 // --tokenizer runs incidex's whole tokenizer instead (ICU plus folding, sentence and paragraph
 // numbers).
 //
